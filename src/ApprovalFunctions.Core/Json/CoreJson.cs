@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ApprovalFunctions.Core.Policy;
 
 namespace ApprovalFunctions.Core.Json;
@@ -10,6 +11,7 @@ namespace ApprovalFunctions.Core.Json;
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     Converters = [typeof(IsoDurationJsonConverter)])]
 [JsonSerializable(typeof(PolicyDecision))]
+[JsonSerializable(typeof(PolicyDecisionSummary))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {
 }
@@ -20,7 +22,12 @@ public static class CoreJson
     /// <summary>Options for Core's values (camelCase, ISO durations, string enums), indented for people.</summary>
     public static JsonSerializerOptions Indented { get; } = new(CoreJsonContext.Default.Options) { WriteIndented = true };
 
-    /// <summary>Serializes a policy decision.</summary>
+    /// <summary>Serializes a policy decision in full (as hosts persist it).</summary>
     public static string Serialize(PolicyDecision decision, bool indented = false) =>
-        JsonSerializer.Serialize(decision, indented ? (System.Text.Json.Serialization.Metadata.JsonTypeInfo<PolicyDecision>)Indented.GetTypeInfo(typeof(PolicyDecision)) : CoreJsonContext.Default.PolicyDecision);
+        JsonSerializer.Serialize(decision, indented ? (JsonTypeInfo<PolicyDecision>)Indented.GetTypeInfo(typeof(PolicyDecision)) : CoreJsonContext.Default.PolicyDecision);
+
+    /// <summary>Serializes the documented seven-key form of a decision (CLI and API).</summary>
+    public static string SerializeSummary(PolicyDecision decision, bool indented = false) =>
+        JsonSerializer.Serialize(PolicyDecisionSummary.From(decision),
+            indented ? (JsonTypeInfo<PolicyDecisionSummary>)Indented.GetTypeInfo(typeof(PolicyDecisionSummary)) : CoreJsonContext.Default.PolicyDecisionSummary);
 }

@@ -38,6 +38,7 @@ public enum TimeoutOutcome
 /// <param name="Approval">The approval plan when <see cref="Effect"/> is <see cref="PolicyEffect.RequireApproval"/>.</param>
 /// <param name="Mask">Paths to mask before approvers see the action, sorted.</param>
 /// <param name="PolicyHash"><c>sha256:</c> of the policy set's canonical content.</param>
+/// <param name="MaskSources">For each path in <paramref name="Mask"/>, the rules (or <c>defaults</c>) that asked for it.</param>
 public sealed record PolicyDecision(
     PolicyEffect Effect,
     IReadOnlyList<string> MatchedRules,
@@ -45,7 +46,56 @@ public sealed record PolicyDecision(
     IReadOnlyList<PolicyError> Errors,
     ApprovalPlan? Approval,
     IReadOnlyList<string> Mask,
-    string PolicyHash);
+    string PolicyHash,
+    IReadOnlyList<MaskSource> MaskSources)
+{
+    /// <summary>The rules that asked to mask <paramref name="path"/> (empty when none did).</summary>
+    public IReadOnlyList<string> RulesMasking(string path)
+    {
+        foreach (MaskSource source in MaskSources)
+        {
+            if (string.Equals(source.Path, path, StringComparison.Ordinal))
+            {
+                return source.Rules;
+            }
+        }
+
+        return [];
+    }
+}
+
+/// <summary>Which rules asked for a mask path; <c>defaults</c> stands for the set's defaults.</summary>
+/// <param name="Path">The mask path.</param>
+/// <param name="Rules">Rule ids, sorted.</param>
+public sealed record MaskSource(string Path, IReadOnlyList<string> Rules);
+
+/// <summary>
+/// The decision as the CLI and the HTTP API print it: exactly <c>effect</c>, <c>matchedRules</c>, <c>reasons</c>,
+/// <c>errors</c>, <c>approval</c>, <c>mask</c> and <c>policyHash</c>.
+/// </summary>
+/// <param name="Effect">See <see cref="PolicyDecision.Effect"/>.</param>
+/// <param name="MatchedRules">See <see cref="PolicyDecision.MatchedRules"/>.</param>
+/// <param name="Reasons">See <see cref="PolicyDecision.Reasons"/>.</param>
+/// <param name="Errors">See <see cref="PolicyDecision.Errors"/>.</param>
+/// <param name="Approval">See <see cref="PolicyDecision.Approval"/>.</param>
+/// <param name="Mask">See <see cref="PolicyDecision.Mask"/>.</param>
+/// <param name="PolicyHash">See <see cref="PolicyDecision.PolicyHash"/>.</param>
+public sealed record PolicyDecisionSummary(
+    PolicyEffect Effect,
+    IReadOnlyList<string> MatchedRules,
+    IReadOnlyList<string> Reasons,
+    IReadOnlyList<PolicyError> Errors,
+    ApprovalPlan? Approval,
+    IReadOnlyList<string> Mask,
+    string PolicyHash)
+{
+    /// <summary>Projects a decision.</summary>
+    public static PolicyDecisionSummary From(PolicyDecision decision)
+    {
+        Check.NotNull(decision);
+        return new(decision.Effect, decision.MatchedRules, decision.Reasons, decision.Errors, decision.Approval, decision.Mask, decision.PolicyHash);
+    }
+}
 
 /// <summary>A rule that could not be evaluated.</summary>
 /// <param name="Rule">The rule id.</param>

@@ -17,6 +17,7 @@ public sealed class PolicySet
     private readonly string? _defaultReason;
     private readonly ResolvedApproval? _defaultApproval;
     private readonly IReadOnlyList<string> _defaultMask;
+    private readonly IReadOnlyList<MaskSource> _defaultMaskSources;
 
     internal PolicySet(
         string hash,
@@ -36,6 +37,7 @@ public sealed class PolicySet
         _defaultReason = defaultReason;
         _defaultApproval = defaultApproval;
         _defaultMask = defaultMask;
+        _defaultMaskSources = defaultMask.Select(p => new MaskSource(p, ["defaults"])).ToArray();
     }
 
     /// <summary><c>sha256:</c> of the set's canonical content; independent of file names, file order, rule order and formatting.</summary>
@@ -100,7 +102,7 @@ public sealed class PolicySet
 
         var matched = Concat(deny, requireApproval, allow);
         matched.Sort(StringComparer.Ordinal);
-        IReadOnlyList<string> mask = MergeMasks(deny, requireApproval, allow);
+        (IReadOnlyList<string> mask, IReadOnlyList<MaskSource> maskSources) = MergeMasks(deny, requireApproval, allow);
 
         // Combining, order-independent (rules are visited in id order and every list is sorted):
         if (deny is not null)
@@ -127,7 +129,7 @@ public sealed class PolicySet
         return Decide(_defaultEffect, [reason], plan);
 
         PolicyDecision Decide(PolicyEffect effect, IReadOnlyList<string> reasons, ApprovalPlan? plan) =>
-            new(effect, matched, reasons, (IReadOnlyList<PolicyError>?)errors ?? [], plan, mask, Hash);
+            new(effect, matched, reasons, (IReadOnlyList<PolicyError>?)errors ?? [], plan, mask, Hash, maskSources);
     }
 
     private static List<string> Concat(List<CompiledRule>? a, List<CompiledRule>? b, List<CompiledRule>? c)
@@ -147,9 +149,9 @@ public sealed class PolicySet
         return ids;
     }
 
-    private IReadOnlyList<string> MergeMasks(List<CompiledRule>? a, List<CompiledRule>? b, List<CompiledRule>? c)
+    private (IReadOnlyList<string> Paths, IReadOnlyList<MaskSource> Sources) MergeMasks(List<CompiledRule>? a, List<CompiledRule>? b, List<CompiledRule>? c)
     {
-        SortedSet<string>? paths = null;
+        SortedDictionary<string, SortedSet<string>>? paths = null;
         foreach (List<CompiledRule>? list in (ReadOnlySpan<List<CompiledRule>?>)[a, b, c])
         {
             if (list is null)
@@ -161,12 +163,34 @@ public sealed class PolicySet
             {
                 foreach (string path in rule.Mask)
                 {
-                    (paths ??= new(_defaultMask, StringComparer.Ordinal)).Add(path);
+                    paths ??= DefaultMaskSources();
+                    if (!paths.TryGetValue(path, out SortedSet<string>? rules))
+                    {
+                        paths[path] = rules = new SortedSet<string>(StringComparer.Ordinal);
+                    }
+
+                    rules.Add(rule.Id);
                 }
             }
         }
 
-        return paths is null ? _defaultMask : [.. paths];
+        if (paths is null)
+        {
+            return (_defaultMask, _defaultMaskSources);
+        }
+
+        return ([.. paths.Keys], paths.Select(p => new MaskSource(p.Key, [.. p.Value])).ToArray());
+    }
+
+    private SortedDictionary<string, SortedSet<string>> DefaultMaskSources()
+    {
+        var paths = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (string path in _defaultMask)
+        {
+            paths[path] = new SortedSet<string>(StringComparer.Ordinal) { "defaults" };
+        }
+
+        return paths;
     }
 
     private static string[] Reasons(List<CompiledRule> rules, HashSet<string>? failedClosed)

@@ -27,6 +27,7 @@ internal static class ApprovalsCli
     {
         var root = new RootCommand("ApprovalFunctions: action-level approvals for AI agents. Without a command, starts the gateway.");
         root.Add(PolicyCommands.Create(console));
+        root.Add(MaskCommand.Create(console));
         return root;
     }
 

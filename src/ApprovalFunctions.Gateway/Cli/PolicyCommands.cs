@@ -56,7 +56,7 @@ internal static class PolicyCommands
             var action = await CliInput.ReadActionAsync(parse.GetRequiredValue(actionPath), console, ct);
             var input = new PolicyInput(action, new AgentIdentity(parse.GetRequiredValue(agent), parse.GetValue(agentOwner)),
                 CliInput.ParseUtc(parse.GetValue(now), "--now"), parse.GetValue(authStrength));
-            await console.Out.WriteLineAsync(CoreJson.Serialize(set.Evaluate(input), indented: true));
+            await console.Out.WriteLineAsync(CoreJson.SerializeSummary(set.Evaluate(input), indented: true));
             return ExitCodes.Ok;
         }));
         return command;

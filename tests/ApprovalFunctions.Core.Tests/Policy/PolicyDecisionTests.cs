@@ -50,7 +50,7 @@ public class PolicyDecisionTests
     {
         PolicyDecision decision = Evaluate("""{"type":"x","summary":"s"}""");
 
-        using JsonDocument json = JsonDocument.Parse(CoreJson.Serialize(decision));
+        using JsonDocument json = JsonDocument.Parse(CoreJson.SerializeSummary(decision));
 
         Assert.Equal(
             ["effect", "matchedRules", "reasons", "errors", "approval", "mask", "policyHash"],
