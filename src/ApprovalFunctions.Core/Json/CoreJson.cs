@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using ApprovalFunctions.Core.Audit;
 using ApprovalFunctions.Core.Policy;
+using ApprovalFunctions.Core.Process;
 
 namespace ApprovalFunctions.Core.Json;
 
@@ -9,9 +11,22 @@ namespace ApprovalFunctions.Core.Json;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    Converters = [typeof(IsoDurationJsonConverter)])]
+    Converters = [typeof(IsoDurationJsonConverter), typeof(AuditRecordJsonConverter)])]
 [JsonSerializable(typeof(PolicyDecision))]
 [JsonSerializable(typeof(PolicyDecisionSummary))]
+[JsonSerializable(typeof(ProcessState))]
+[JsonSerializable(typeof(ProcessEvent))]
+[JsonSerializable(typeof(ProcessStep))]
+[JsonSerializable(typeof(DecisionVerdict))]
+[JsonSerializable(typeof(ApprovalTally))]
+[JsonSerializable(typeof(ReleaseFacts))]
+[JsonSerializable(typeof(ProcessStatus))]
+[JsonSerializable(typeof(ProcessOutcome))]
+[JsonSerializable(typeof(ApprovalChoice))]
+[JsonSerializable(typeof(NotificationKind))]
+[JsonSerializable(typeof(ReleaseBasis))]
+[JsonSerializable(typeof(RefusalReason))]
+[JsonSerializable(typeof(VerdictKind))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {
 }
@@ -30,4 +45,25 @@ public static class CoreJson
     public static string SerializeSummary(PolicyDecision decision, bool indented = false) =>
         JsonSerializer.Serialize(PolicyDecisionSummary.From(decision),
             indented ? (JsonTypeInfo<PolicyDecisionSummary>)Indented.GetTypeInfo(typeof(PolicyDecisionSummary)) : CoreJsonContext.Default.PolicyDecisionSummary);
+
+    /// <summary>Serializes process state for persistence.</summary>
+    public static string Serialize(ProcessState state) => JsonSerializer.Serialize(state, CoreJsonContext.Default.ProcessState);
+
+    /// <summary>Reads persisted process state.</summary>
+    public static ProcessState DeserializeState(string json) =>
+        JsonSerializer.Deserialize(json, CoreJsonContext.Default.ProcessState) ?? throw new JsonException("Process state is null.");
+
+    /// <summary>Serializes an event (polymorphic, with an "event" discriminator).</summary>
+    public static string Serialize(ProcessEvent e) => JsonSerializer.Serialize(e, CoreJsonContext.Default.ProcessEvent);
+
+    /// <summary>Reads an event.</summary>
+    public static ProcessEvent DeserializeEvent(string json) =>
+        JsonSerializer.Deserialize(json, CoreJsonContext.Default.ProcessEvent) ?? throw new JsonException("Event is null.");
+
+    /// <summary>Serializes a step (polymorphic, with a "step" discriminator).</summary>
+    public static string Serialize(ProcessStep step) => JsonSerializer.Serialize(step, CoreJsonContext.Default.ProcessStep);
+
+    /// <summary>The JSON name of an enum value (for example <c>requireApproval</c>).</summary>
+    public static string Name<T>(T value)
+        where T : struct, Enum => JsonSerializer.Serialize(value, typeof(T), CoreJsonContext.Default).Trim('"');
 }
