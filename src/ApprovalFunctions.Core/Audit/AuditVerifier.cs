@@ -36,8 +36,8 @@ public enum AuditProblemKind
 
 /// <summary>The last record a host knows it wrote for an action (its process state's chain head).</summary>
 /// <param name="LastSequence">The last sequence number.</param>
-/// <param name="LastHash">That record's hash.</param>
-public sealed record AuditHead(long LastSequence, string LastHash);
+/// <param name="LastHash">That record's hash, when known.</param>
+public sealed record AuditHead(long LastSequence, string? LastHash);
 
 /// <summary>One problem, with where it is.</summary>
 /// <param name="ActionId">The action, when known.</param>
@@ -172,7 +172,7 @@ public static class AuditVerifier
             problems.Add(new(actionId, head.LastSequence, null, AuditProblemKind.Truncated,
                 $"the store ends at #{last?.Sequence ?? 0} but #{head.LastSequence} was written: records at the end were deleted"));
         }
-        else if (last.Sequence == head.LastSequence && !string.Equals(last.Hash, head.LastHash, StringComparison.Ordinal))
+        else if (last.Sequence == head.LastSequence && head.LastHash is not null && !string.Equals(last.Hash, head.LastHash, StringComparison.Ordinal))
         {
             problems.Add(new(actionId, last.Sequence, null, AuditProblemKind.BrokenChain, "the last record is not the one that was written"));
         }

@@ -236,6 +236,27 @@ public sealed class ApprovalProcess
         return new ApprovalTally(requirements, requirements.All(r => r.StillNeeded == 0));
     }
 
+    /// <summary>
+    /// Everyone who may decide on this action, whether or not they have, and whatever the status now: the requirements'
+    /// people and, once escalated, the escalation's people, without the requester, the agent, its owner and (when the plan
+    /// says so) the requester's managers. Empty until approvers are resolved.
+    /// </summary>
+    public IReadOnlyList<Person> EligibleApprovers()
+    {
+        ProcessState s = State;
+        if (s.Approvers is null)
+        {
+            return [];
+        }
+
+        IEnumerable<Person> everyone = s.Approvers.Requirements.SelectMany(r => r.People).Concat(s.Escalated ? s.Approvers.Escalation : []);
+        return Eligible(s, everyone, null);
+    }
+
+    /// <summary>The people who may decide now and have not yet approved (empty unless pending).</summary>
+    public IReadOnlyList<Person> AwaitingDecisionFrom() =>
+        State.Status == ProcessStatus.PendingApproval ? EligibleApprovers().Where(p => !HasVoted(State, p)).ToArray() : [];
+
     private ApprovalPlan Plan => State.Decision?.Approval ?? throw new InvalidOperationException($"Action {State.ActionId} has no approval plan.");
 
     // ---- transitions -------------------------------------------------------------------------------------------

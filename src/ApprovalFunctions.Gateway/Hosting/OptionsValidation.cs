@@ -1,0 +1,196 @@
+using ApprovalFunctions.Core.Actions;
+using ApprovalFunctions.Core.Masking;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalFunctions.Gateway.Hosting;
+
+/// <summary>Checks every setting at start-up; a failure names the setting and stops the gateway.</summary>
+internal sealed class GatewayOptionsValidation(IOptions<AuditOptions> audit) : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.StateDirectory))
+        {
+            failures.Add("Gateway:StateDirectory must not be empty.");
+        }
+
+        if (!File.Exists(options.PolicyPath) && !Directory.Exists(options.PolicyPath))
+        {
+            failures.Add($"Gateway:PolicyPath '{options.PolicyPath}' does not exist (run from the repository root, or set --policies).");
+        }
+
+        if (options.IdentitiesPath is not null && !File.Exists(options.IdentitiesPath))
+        {
+            failures.Add($"Gateway:IdentitiesPath '{options.IdentitiesPath}' does not exist.");
+        }
+
+        if (options.PublicBaseUrl is not null && !Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out _))
+        {
+            failures.Add("Gateway:PublicBaseUrl must be an absolute URL.");
+        }
+
+        if (options.DefaultRegion is not null && !Regions.IsRegionShaped(options.DefaultRegion))
+        {
+            failures.Add("Gateway:DefaultRegion must be a region name such as westeurope.");
+        }
+        else if (options.DefaultRegion is not null && !audit.Value.Regions.ContainsKey(options.DefaultRegion))
+        {
+            failures.Add($"Gateway:DefaultRegion '{options.DefaultRegion}' has no audit store in Audit:Regions.");
+        }
+
+        if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add("Gateway:MaxBodyBytes must be between 1024 and 16777216.");
+        }
+
+        if (options.MaxDepth is < 3 or > 256)
+        {
+            failures.Add("Gateway:MaxDepth must be between 3 and 256.");
+        }
+
+        if (options.RunnerConcurrency is < 1 or > 256)
+        {
+            failures.Add("Gateway:RunnerConcurrency must be between 1 and 256.");
+        }
+
+        if (options.MaxWait < TimeSpan.Zero || options.MaxWait > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("Gateway:MaxWait must be between 0 and 5 minutes.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class AuditOptionsValidation : IValidateOptions<AuditOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuditOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Regions.Count == 0)
+        {
+            failures.Add("Audit:Regions must map at least one region to a directory.");
+        }
+
+        foreach ((string region, string directory) in options.Regions)
+        {
+            if (!Regions.IsRegionShaped(region))
+            {
+                failures.Add($"Audit:Regions: '{region}' is not a region name.");
+            }
+
+            if (string.IsNullOrWhiteSpace(directory))
+            {
+                failures.Add($"Audit:Regions:{region} must name a directory.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class ReceiptOptionsValidation : IValidateOptions<ReceiptOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReceiptOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            failures.Add("Receipts:Audience must not be empty.");
+        }
+
+        if (options.Lifetime <= TimeSpan.Zero || options.Lifetime > TimeSpan.FromDays(7))
+        {
+            failures.Add("Receipts:Lifetime must be between 1 second and 7 days.");
+        }
+
+        if (options.Algorithm is not ("ES256" or "RS256"))
+        {
+            failures.Add("Receipts:Algorithm must be ES256 or RS256.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class ReleaseOptionsValidation : IValidateOptions<ReleaseOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReleaseOptions options)
+    {
+        var failures = new List<string>();
+        if (options.WebhookUrl is not null
+            && (!Uri.TryCreate(options.WebhookUrl, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https")))
+        {
+            failures.Add("Release:WebhookUrl must be an absolute http(s) URL.");
+        }
+
+        if (options.MaxAttempts is < 1 or > 100)
+        {
+            failures.Add("Release:MaxAttempts must be between 1 and 100.");
+        }
+
+        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        {
+            failures.Add("Release:InitialBackoff must be positive and at most Release:MaxBackoff.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class IdentityOptionsValidation : IValidateOptions<IdentityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IdentityOptions options)
+    {
+        var failures = new List<string>();
+        for (int i = 0; i < options.ApiKeys.Count; i++)
+        {
+            ApiKeyOptions key = options.ApiKeys[i];
+            if (string.IsNullOrWhiteSpace(key.Id))
+            {
+                failures.Add($"Identity:ApiKeys:{i}:Id must not be empty.");
+            }
+
+            if (key.Role is not ("agent" or "executor"))
+            {
+                failures.Add($"Identity:ApiKeys:{i}:Role must be agent or executor.");
+            }
+
+            if (!key.KeyHash.StartsWith("sha256:", StringComparison.Ordinal) || key.KeyHash.Length != 71)
+            {
+                failures.Add($"Identity:ApiKeys:{i}:KeyHash must be sha256:<64 hex digits> (create one with 'approvals keys new').");
+            }
+        }
+
+        for (int i = 0; i < options.Issuers.Count; i++)
+        {
+            try
+            {
+                options.Issuers[i].ToOptions().Validate($"Identity:Issuers:{i}");
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+internal sealed class MaskingOptionsValidation : IValidateOptions<MaskingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MaskingOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using ApprovalFunctions.Core.Masking;
+using ApprovalFunctions.Core.Policy;
+using ApprovalFunctions.Core.Receipts;
+using ApprovalFunctions.Gateway.Api;
+using ApprovalFunctions.Gateway.Audit;
+using ApprovalFunctions.Gateway.Approvers;
+using ApprovalFunctions.Gateway.Identity;
+using ApprovalFunctions.Gateway.Notifications;
+using ApprovalFunctions.Gateway.Policies;
+using ApprovalFunctions.Gateway.Release;
+using ApprovalFunctions.Gateway.Runner;
+using ApprovalFunctions.Gateway.Storage;
+using ApprovalFunctions.Microsoft365.Directory;
+using ApprovalFunctions.Microsoft365.Identity;
+using ApprovalFunctions.Microsoft365.Notifications;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace ApprovalFunctions.Gateway.Hosting;
+
+/// <summary>The gateway's parts, one registration method per concern.</summary>
+internal static class ServiceRegistration
+{
+    /// <summary>Options (validated at start-up), the clock, policies, masking and receipts.</summary>
+    public static IServiceCollection AddApprovalCore(this IServiceCollection services)
+    {
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
+        services.AddOptions<ReceiptOptions>().BindConfiguration(ReceiptOptions.Section).ValidateOnStart();
+        services.AddOptions<ReleaseOptions>().BindConfiguration(ReleaseOptions.Section).ValidateOnStart();
+        services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateOnStart();
+        services.AddOptions<MaskingOptions>().BindConfiguration("Masking").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidation>();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidation>();
+        services.AddSingleton<IValidateOptions<ReceiptOptions>, ReceiptOptionsValidation>();
+        services.AddSingleton<IValidateOptions<ReleaseOptions>, ReleaseOptionsValidation>();
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidation>();
+        services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsValidation>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PublicUrls>();
+        services.AddSingleton<PolicySetCache>();
+        services.AddSingleton<PolicyProvider>();
+        services.AddSingleton(sp => new Masker(sp.GetRequiredService<IOptions<MaskingOptions>>().Value));
+        services.AddSingleton<ReceiptKeyStore>();
+        services.AddSingleton(sp => new ReceiptIssuer(new ReceiptIssuerOptions
+        {
+            Issuer = sp.GetRequiredService<PublicUrls>().Base.ToString().TrimEnd('/'),
+            Audience = sp.GetRequiredService<IOptions<ReceiptOptions>>().Value.Audience,
+            Lifetime = sp.GetRequiredService<IOptions<ReceiptOptions>>().Value.Lifetime,
+            SigningKey = sp.GetRequiredService<ReceiptKeyStore>().SigningKey,
+        }));
+        return services;
+    }
+
+    /// <summary>The SQLite database and the per-region audit store.</summary>
+    public static IServiceCollection AddGatewayStore(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new GatewayDatabase(Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StateDirectoryFullPath, "gateway.db")));
+        services.AddSingleton<ActionStore>();
+        services.AddSingleton<FileAuditStore>();
+        return services;
+    }
+
+    /// <summary>API keys, trusted token issuers, development identities and the authorization policies.</summary>
+    public static IServiceCollection AddGatewayIdentity(this IServiceCollection services, IHostEnvironment environment, IConfiguration configuration)
+    {
+        bool? setting = configuration.GetValue<bool?>("Gateway:DevMode");
+        services.AddSingleton(new DevMode(setting ?? environment.IsDevelopment()));
+        services.AddSingleton(sp =>
+        {
+            GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            string? path = gateway.IdentitiesPath ?? (sp.GetRequiredService<DevMode>().Enabled ? Path.Combine(AppContext.BaseDirectory, "dev-identities.yaml") : null);
+            return path is null ? IdentitiesFile.Empty : IdentitiesFile.Load(path);
+        });
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton(sp => new DevIssuer(
+            Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StateDirectoryFullPath, "dev-issuer-key.pem"),
+            sp.GetRequiredService<PublicUrls>().Base));
+        services.AddHttpClient("oidc");
+        services.AddSingleton(sp =>
+        {
+            var validators = new List<OidcBearerValidator>();
+            if (sp.GetRequiredService<DevMode>().Enabled)
+            {
+                validators.Add(sp.GetRequiredService<DevIssuer>().Validator(sp.GetRequiredService<TimeProvider>()));
+            }
+
+            HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc");
+            TimeProvider time = sp.GetRequiredService<TimeProvider>();
+            validators.AddRange(sp.GetRequiredService<IOptions<IdentityOptions>>().Value.Issuers.Select(i => new OidcBearerValidator(i.ToOptions(), http, time)));
+            return new BearerValidators(validators);
+        });
+        services.AddAuthentication(GatewayAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, GatewayAuthenticationHandler>(GatewayAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Roles.Agent, p => p.RequireRole(Roles.Agent))
+            .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
+            .AddPolicy(Roles.Executor, p => p.RequireRole(Roles.Executor))
+            .AddPolicy(Roles.Auditor, p => p.RequireRole(Roles.Auditor))
+            .AddPolicy(AuthorizationPolicies.AnyCaller, p => p.RequireAuthenticatedUser());
+        return services;
+    }
+
+    /// <summary>The durable runner that advances every action.</summary>
+    public static IServiceCollection AddProcessRunner(this IServiceCollection services)
+    {
+        services.AddSingleton<ActionLocks>();
+        services.AddSingleton<RunnerSignal>();
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton<ActionCompletions>();
+        services.AddSingleton<StepExecutor>();
+        services.AddHostedService<ProcessRunner>();
+        return services;
+    }
+
+    /// <summary>Release to executors: the poll feed is in the database; the webhook is delivered from its outbox.</summary>
+    public static IServiceCollection AddRelease(this IServiceCollection services)
+    {
+        services.AddHttpClient(WebhookDispatcher.HttpClientName);
+        services.AddHostedService<WebhookDispatcher>();
+        return services;
+    }
+
+    /// <summary>The directory (approver resolution) and the channels that notify approvers.</summary>
+    public static IServiceCollection AddApproverDelivery(this IServiceCollection services)
+    {
+        services.AddSingleton<IDirectoryLookup, IdentitiesDirectory>();
+        services.AddSingleton<IApproverDirectory>(sp => new ApproverResolution(sp.GetRequiredService<IDirectoryLookup>()));
+        services.AddSingleton<IApprovalNotifier, PortalNotifier>();
+        return services;
+    }
+
+    /// <summary>The HTTP API's service and JSON settings.</summary>
+    public static IServiceCollection AddGatewayApi(this IServiceCollection services)
+    {
+        services.AddSingleton<ActionService>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        return services;
+    }
+}

@@ -1,0 +1,123 @@
+using ApprovalFunctions.Core;
+using ApprovalFunctions.Core.Process;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace ApprovalFunctions.Gateway.Identity;
+
+/// <summary>
+/// People, groups, managers, agents and executors from a YAML file: the gateway's directory, and in development mode
+/// the local identities one can sign in as (agents and executors with dev API keys, people with dev tokens).
+/// </summary>
+internal sealed class IdentitiesFile
+{
+    public List<PersonEntry> People { get; set; } = [];
+
+    public List<AgentEntry> Agents { get; set; } = [];
+
+    public List<ExecutorEntry> Executors { get; set; } = [];
+
+    public List<string> Auditors { get; set; } = [];
+
+    public static IdentitiesFile Empty { get; } = new();
+
+    public static IdentitiesFile Load(string path)
+    {
+        IDeserializer deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+        IdentitiesFile file;
+        try
+        {
+            file = deserializer.Deserialize<IdentitiesFile?>(File.ReadAllText(path)) ?? new IdentitiesFile();
+        }
+        catch (YamlException ex)
+        {
+            throw new InvalidOperationException($"{path}:{ex.Start.Line}:{ex.Start.Column}: {LogText.Sanitize(ex.Message, 200)}", ex);
+        }
+
+        file.Validate(path);
+        return file;
+    }
+
+    public Person? FindPerson(string idOrEmail) =>
+        People.FirstOrDefault(p => string.Equals(p.Id, idOrEmail, StringComparison.OrdinalIgnoreCase) || string.Equals(p.Email, idOrEmail, StringComparison.OrdinalIgnoreCase))?.ToPerson();
+
+    public IReadOnlyList<Person> GroupMembers(string group) =>
+        People.Where(p => p.Groups.Contains(group, StringComparer.OrdinalIgnoreCase)).Select(p => p.ToPerson()).ToArray();
+
+    public Person? ManagerOf(string idOrEmail)
+    {
+        PersonEntry? person = People.FirstOrDefault(p => string.Equals(p.Id, idOrEmail, StringComparison.OrdinalIgnoreCase) || string.Equals(p.Email, idOrEmail, StringComparison.OrdinalIgnoreCase));
+        return person?.Manager is string manager ? FindPerson(manager) : null;
+    }
+
+    private void Validate(string path)
+    {
+        var problems = new List<string>();
+        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (PersonEntry person in People)
+        {
+            if (string.IsNullOrWhiteSpace(person.Id) || !ids.Add(person.Id))
+            {
+                problems.Add($"people: missing or duplicate id {LogText.Quote(person.Id)}");
+            }
+        }
+
+        foreach (PersonEntry person in People.Where(p => p.Manager is not null && FindPerson(p.Manager) is null))
+        {
+            problems.Add($"people: {person.Id}'s manager {LogText.Quote(person.Manager)} is not a person in the file");
+        }
+
+        foreach (AgentEntry agent in Agents)
+        {
+            if (string.IsNullOrWhiteSpace(agent.Id) || !ids.Add(agent.Id))
+            {
+                problems.Add($"agents: missing or duplicate id {LogText.Quote(agent.Id)}");
+            }
+        }
+
+        foreach (ExecutorEntry executor in Executors.Where(e => string.IsNullOrWhiteSpace(e.Id) || !ids.Add(e.Id)))
+        {
+            problems.Add($"executors: missing or duplicate id {LogText.Quote(executor.Id)}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"{path}: " + string.Join("; ", problems));
+        }
+    }
+}
+
+internal sealed class PersonEntry
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string? DisplayName { get; set; }
+
+    public string? Email { get; set; }
+
+    public string? Manager { get; set; }
+
+    public List<string> Groups { get; set; } = [];
+
+    public Person ToPerson() => new(Id, DisplayName, Email);
+}
+
+internal sealed class AgentEntry
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string? DisplayName { get; set; }
+
+    public string? Owner { get; set; }
+
+    /// <summary>A development API key, in plain text; only honoured in development mode.</summary>
+    public string? ApiKey { get; set; }
+}
+
+internal sealed class ExecutorEntry
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string? ApiKey { get; set; }
+}

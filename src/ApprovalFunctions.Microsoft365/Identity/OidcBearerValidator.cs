@@ -1,0 +1,231 @@
+using System.Security.Claims;
+using ApprovalFunctions.Core;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ApprovalFunctions.Microsoft365.Identity;
+
+/// <summary>Which OpenID Connect issuer to trust and what its tokens must say.</summary>
+public sealed class OidcIssuerOptions
+{
+    /// <summary>
+    /// The issuer's metadata, for example <c>https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration</c>.
+    /// </summary>
+    public string MetadataAddress { get; set; } = string.Empty;
+
+    /// <summary>Accepted audiences (the API's App ID URI and/or client id).</summary>
+    public IList<string> Audiences { get; } = [];
+
+    /// <summary>Accepted issuers; empty means the issuer named by the metadata.</summary>
+    public IList<string> Issuers { get; } = [];
+
+    /// <summary>When set, the token's <c>tid</c> claim must equal it (tenant pinning).</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>Only a local test issuer may be served over plain HTTP.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>Tolerance for clock differences.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming what is missing or wrong.</summary>
+    public OidcIssuerOptions Validate(string section)
+    {
+        if (!Uri.TryCreate(MetadataAddress, UriKind.Absolute, out Uri? metadata))
+        {
+            throw new ArgumentException($"{section}:MetadataAddress must be an absolute URL of an OpenID Connect metadata document.");
+        }
+
+        if (RequireHttpsMetadata && metadata.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ArgumentException($"{section}:MetadataAddress must use https (RequireHttpsMetadata is on).");
+        }
+
+        if (Audiences.Count == 0 || Audiences.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"{section}:Audiences must list at least one audience.");
+        }
+
+        return this;
+    }
+}
+
+/// <summary>Why a bearer token was refused.</summary>
+public enum BearerFailure
+{
+    /// <summary>Not a JWT.</summary>
+    Malformed,
+    /// <summary>Unsigned, or signed with an algorithm that is not accepted.</summary>
+    Unsigned,
+    /// <summary>Signed by an unknown key (after refreshing the issuer's keys once).</summary>
+    UnknownKey,
+    /// <summary>The signature does not verify.</summary>
+    BadSignature,
+    /// <summary>From another issuer.</summary>
+    WrongIssuer,
+    /// <summary>For another audience.</summary>
+    WrongAudience,
+    /// <summary>Expired.</summary>
+    Expired,
+    /// <summary>Not valid yet.</summary>
+    NotYetValid,
+    /// <summary>From another tenant.</summary>
+    WrongTenant,
+    /// <summary>The issuer's metadata could not be fetched.</summary>
+    MetadataUnavailable,
+    /// <summary>Anything else the validator refused.</summary>
+    Invalid,
+}
+
+/// <summary>The outcome of validating a bearer token.</summary>
+/// <param name="Identity">The token's claims, when valid.</param>
+/// <param name="Failure">Why not.</param>
+/// <param name="Message">A sentence for logs (never contains the token).</param>
+public sealed record BearerValidationResult(ClaimsIdentity? Identity, BearerFailure? Failure, string Message)
+{
+    /// <summary>True when the token is valid.</summary>
+    public bool IsValid => Failure is null;
+}
+
+/// <summary>
+/// Validates bearer tokens against an OpenID Connect issuer's metadata with Microsoft.IdentityModel: signature (RS256/ES256
+/// and friends, never unsigned), issuer, audience, lifetime and optionally the tenant. Keys are refreshed once when a
+/// token names an unknown key, so that key rotation works without a restart.
+/// </summary>
+public class OidcBearerValidator
+{
+    private static readonly string[] Algorithms =
+    [
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256,
+    ];
+
+    private readonly OidcIssuerOptions _options;
+    private readonly IConfigurationManager<OpenIdConnectConfiguration> _configuration;
+    private readonly TimeProvider _time;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    /// <summary>Creates a validator that fetches the issuer's metadata over HTTP(S).</summary>
+    public OidcBearerValidator(OidcIssuerOptions options, HttpClient httpClient, TimeProvider? time = null)
+        : this(Check.NotNull(options), new ConfigurationManager<OpenIdConnectConfiguration>(
+            options.MetadataAddress,
+            new OpenIdConnectConfigurationRetriever(),
+            new HttpDocumentRetriever(Check.NotNull(httpClient)) { RequireHttps = options.RequireHttpsMetadata }), time)
+    {
+    }
+
+    /// <summary>Creates a validator over a given configuration source (for example a static configuration for a local issuer).</summary>
+    public OidcBearerValidator(OidcIssuerOptions options, IConfigurationManager<OpenIdConnectConfiguration> configuration, TimeProvider? time = null)
+    {
+        _options = Check.NotNull(options);
+        _configuration = Check.NotNull(configuration);
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>For mocking.</summary>
+    protected OidcBearerValidator()
+    {
+        _options = new OidcIssuerOptions();
+        _configuration = null!;
+        _time = TimeProvider.System;
+    }
+
+    /// <summary>Validates <paramref name="token"/>.</summary>
+    public virtual async Task<BearerValidationResult> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(token) || !_handler.CanReadToken(token))
+        {
+            return Fail(BearerFailure.Malformed, "the bearer token is not a JWT");
+        }
+
+        OpenIdConnectConfiguration configuration;
+        try
+        {
+            configuration = await _configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Fail(BearerFailure.MetadataUnavailable, "the issuer's OpenID metadata could not be read: " + LogText.Sanitize(ex.Message, 200));
+        }
+
+        TokenValidationResult result = await ValidateAsync(token, configuration).ConfigureAwait(false);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            // The issuer may have rotated its keys: refresh once and try again.
+            _configuration.RequestRefresh();
+            configuration = await _configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+            result = await ValidateAsync(token, configuration).ConfigureAwait(false);
+        }
+
+        if (!result.IsValid)
+        {
+            return result.Exception switch
+            {
+                SecurityTokenSignatureKeyNotFoundException => Fail(BearerFailure.UnknownKey, "the token is signed by an unknown key"),
+                SecurityTokenInvalidAlgorithmException => Fail(BearerFailure.Unsigned, "the token's algorithm is not accepted"),
+                SecurityTokenInvalidSignatureException ex when ex.Message.Contains("IDX10504", StringComparison.Ordinal) => Fail(BearerFailure.Unsigned, "the token is not signed"),
+                SecurityTokenInvalidSignatureException => Fail(BearerFailure.BadSignature, "the token's signature does not verify"),
+                SecurityTokenInvalidIssuerException => Fail(BearerFailure.WrongIssuer, "the token is from another issuer"),
+                SecurityTokenInvalidAudienceException => Fail(BearerFailure.WrongAudience, "the token is for another audience"),
+                SecurityTokenExpiredException => Fail(BearerFailure.Expired, "the token has expired"),
+                SecurityTokenNotYetValidException => Fail(BearerFailure.NotYetValid, "the token is not valid yet"),
+                _ => Fail(BearerFailure.Invalid, "the token is not valid: " + LogText.Sanitize(result.Exception?.GetType().Name, 80)),
+            };
+        }
+
+        if (_options.TenantId is string tenant && !string.Equals(result.ClaimsIdentity.FindFirst("tid")?.Value, tenant, StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail(BearerFailure.WrongTenant, "the token is from another tenant");
+        }
+
+        return new BearerValidationResult(result.ClaimsIdentity, null, "valid");
+    }
+
+    private Task<TokenValidationResult> ValidateAsync(string token, OpenIdConnectConfiguration configuration)
+    {
+        var parameters = new TokenValidationParameters
+        {
+            ValidAudiences = _options.Audiences,
+            ValidIssuers = _options.Issuers.Count > 0 ? _options.Issuers : [configuration.Issuer],
+            IssuerSigningKeys = configuration.SigningKeys,
+            ValidAlgorithms = Algorithms,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            LifetimeValidator = ValidateLifetime,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = _options.ClockSkew,
+            TryAllIssuerSigningKeys = false,
+            NameClaimType = "name",
+            RoleClaimType = "roles",
+        };
+        return _handler.ValidateTokenAsync(token, parameters);
+    }
+
+    /// <summary>Lifetime against the injected clock (hosts pass the system clock; tests pass their own).</summary>
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+        if (expires is null)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiry.");
+        }
+
+        if (expires.Value.ToUniversalTime() < now - _options.ClockSkew)
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
+        }
+
+        if (notBefore is DateTime nbf && nbf.ToUniversalTime() > now + _options.ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = nbf };
+        }
+
+        return true;
+    }
+
+    private static BearerValidationResult Fail(BearerFailure failure, string message) => new(null, failure, message);
+}
