@@ -33,24 +33,50 @@ internal static class GatewayHost
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
-        WebApplication app;
+        WebApplication? app = null;
         try
         {
             app = Build(args);
+            GatewaySettings.ValidateAll(app.Services);
             app.Services.GetRequiredService<Storage.GatewayDatabase>().Migrate();
             _ = app.Services.GetRequiredService<PolicyProvider>().Current;
+            await app.StartAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is OptionsValidationException or Core.Policy.PolicyLoadException or InvalidOperationException or IOException)
+        catch (Exception ex) when (StartFailure(ex) is { } reasons)
         {
             await console.Error.WriteLineAsync("approvals: the gateway cannot start:");
-            await console.Error.WriteLineAsync(ex is OptionsValidationException options ? "  " + string.Join("\n  ", options.Failures) : ex.Message);
+            foreach (string reason in reasons)
+            {
+                await console.Error.WriteLineAsync("  " + reason);
+            }
+
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
             return ExitCodes.BadInput;
         }
 
-        app.Lifetime.ApplicationStarted.Register(() => console.Out.WriteLine(StartupSummary.Describe(app)));
-        await app.RunAsync(cancellationToken);
+        await using (app)
+        {
+            await console.Out.WriteLineAsync(StartupSummary.Describe(app));
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+
         return ExitCodes.Ok;
     }
+
+    /// <summary>What stops start-up that an operator can fix (settings, policies, files, ports), as lines to print; null for a bug.</summary>
+    private static List<string>? StartFailure(Exception ex) => ex switch
+    {
+        OptionsValidationException options => options.Failures.ToList(),
+        AggregateException aggregate when aggregate.InnerExceptions.All(e => StartFailure(e) is not null) =>
+            aggregate.InnerExceptions.SelectMany(e => StartFailure(e)!).ToList(),
+        Core.Policy.PolicyLoadException or InvalidOperationException or IOException or UnauthorizedAccessException =>
+            [.. ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+        _ => null,
+    };
 
     /// <summary>Settings: the bundled appsettings.json (lowest precedence), then the usual sources, APPROVALS_ environment variables and flags.</summary>
     private static void AddGatewayConfiguration(this WebApplicationBuilder builder)

@@ -4,6 +4,39 @@ using Microsoft.Extensions.Options;
 
 namespace ApprovalFunctions.Gateway.Hosting;
 
+/// <summary>Validates every settings section at once, so an operator sees all problems in one start-up attempt.</summary>
+internal static class GatewaySettings
+{
+    /// <summary>Throws one <see cref="OptionsValidationException"/> listing every failure, in section order.</summary>
+    public static void ValidateAll(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        Collect<GatewayOptions>(services, failures);
+        Collect<AuditOptions>(services, failures);
+        Collect<ReceiptOptions>(services, failures);
+        Collect<ReleaseOptions>(services, failures);
+        Collect<IdentityOptions>(services, failures);
+        Collect<MaskingOptions>(services, failures);
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("settings", typeof(GatewayOptions), failures);
+        }
+    }
+
+    private static void Collect<T>(IServiceProvider services, List<string> failures)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
+        }
+    }
+}
+
 /// <summary>Checks every setting at start-up; a failure names the setting and stops the gateway.</summary>
 internal sealed class GatewayOptionsValidation(IOptions<AuditOptions> audit) : IValidateOptions<GatewayOptions>
 {

@@ -13,7 +13,9 @@ internal static class CliRunner
         var output = new StringWriter { NewLine = "\n" };
         var error = new StringWriter { NewLine = "\n" };
         var console = new CliConsole(output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)));
-        int exit = await ApprovalsCli.RunAsync(args, console);
+        // A command that unexpectedly starts the gateway would otherwise run until the test host is killed.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        int exit = await ApprovalsCli.RunAsync(args, console, timeout.Token);
         return new Result(exit, output.ToString(), error.ToString());
     }
 

@@ -1,0 +1,54 @@
+using ApprovalFunctions.Gateway.Tests.Support;
+
+namespace ApprovalFunctions.Gateway.Tests.Api;
+
+public class StartupTests
+{
+    [Theory]
+    [InlineData("Gateway:PolicyPath", "/nonexistent/policies", "Gateway:PolicyPath '/nonexistent/policies' does not exist")]
+    [InlineData("Gateway:DefaultRegion", "mars", "Gateway:DefaultRegion 'mars' has no audit store in Audit:Regions")]
+    [InlineData("Gateway:RunnerConcurrency", "0", "Gateway:RunnerConcurrency must be between 1 and 256")]
+    [InlineData("Receipts:Algorithm", "HS256", "Receipts:Algorithm must be ES256 or RS256")]
+    [InlineData("Release:WebhookUrl", "ftp://x", "Release:WebhookUrl must be an absolute http(s) URL")]
+    [InlineData("Identity:ApiKeys:0:Id", "agent-x", "Identity:ApiKeys:0:KeyHash must be sha256:<64 hex digits>")]
+    [InlineData("Masking:Classifications:pii:0", "secrets..x", "Masking:Classifications:pii")]
+    public async Task Start_InvalidSetting_FailsNamingTheSetting(string key, string value, string message)
+    {
+        using var temp = new TempDirectory();
+
+        var args = new List<string> { "--state-dir", temp.Path, "--urls", "http://127.0.0.1:0", $"--{key}={value}" };
+        if (key != "Gateway:PolicyPath")
+        {
+            args.AddRange(["--policies", RepoPaths.Policies]);
+        }
+
+        CliRunner.Result result = await CliRunner.RunAsync([.. args]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("approvals: the gateway cannot start:", result.Error, StringComparison.Ordinal);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_BrokenPolicySet_StopsTheGatewayWithFileLineColumn()
+    {
+        using var temp = new TempDirectory();
+        string policy = temp.Write("p.yaml", "policy: p\nrules:\n  - { id: a, if: { field: nope, equals: 1 }, then: { effect: allow } }\n");
+
+        CliRunner.Result result = await CliRunner.RunAsync("--policies", policy, "--state-dir", Path.Combine(temp.Path, "state"), "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("the gateway cannot start", result.Error, StringComparison.Ordinal);
+        Assert.Contains("p.yaml:3:27: unknown field \"nope\"", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_UnknownBareArgument_IsRefused()
+    {
+        CliRunner.Result result = await CliRunner.RunAsync("frobnicate");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("unknown command or argument 'frobnicate'", result.Error, StringComparison.Ordinal);
+    }
+}
