@@ -24,6 +24,7 @@ internal sealed class ActionService(
     ActionStore store,
     FileAuditStore audit,
     ActionLocks locks,
+    StepExecutor executor,
     RunnerSignal runner,
     ActionCompletions completions,
     PublicUrls urls,
@@ -33,7 +34,11 @@ internal sealed class ActionService(
 {
     private const string IdAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-    public async Task<IResult> SubmitAsync(Caller agent, byte[] body, TimeSpan? wait, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits an action. The idempotency key comes from the body's <c>idempotencyKey</c> or the <c>Idempotency-Key</c>
+    /// header (they must agree when both are given); same key and body is the same action, same key and another body 409.
+    /// </summary>
+    public async Task<IResult> SubmitAsync(Caller agent, byte[] body, string? idempotencyHeader, TimeSpan? wait, CancellationToken cancellationToken)
     {
         GatewayOptions settings = options.Value;
         ActionParseResult parsed = ActionParser.Parse(body, settings.Limits);
@@ -43,6 +48,17 @@ internal sealed class ActionService(
         }
 
         ActionRequest action = parsed.Action;
+        if (idempotencyHeader is not null && (idempotencyHeader.Length is 0 or > 200 || idempotencyHeader.Any(char.IsControl)))
+        {
+            return ProblemResponses.BadRequest("Idempotency-Key", "the Idempotency-Key header must be 1 to 200 printable characters");
+        }
+
+        if (idempotencyHeader is not null && action.IdempotencyKey is not null && idempotencyHeader != action.IdempotencyKey)
+        {
+            return ProblemResponses.BadRequest("Idempotency-Key", "the Idempotency-Key header and the body's idempotencyKey differ");
+        }
+
+        string? idempotencyKey = action.IdempotencyKey ?? idempotencyHeader;
         string? region = action.Region ?? settings.DefaultRegion;
         if (region is null)
         {
@@ -56,7 +72,7 @@ internal sealed class ActionService(
 
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            if (action.IdempotencyKey is string key && await store.FindByIdempotencyKeyAsync(agent.Id, key, cancellationToken) is StoredAction existing)
+            if (idempotencyKey is string key && await store.FindByIdempotencyKeyAsync(agent.Id, key, cancellationToken) is StoredAction existing)
             {
                 return existing.Digest == action.Digest
                     ? await RespondAsync(existing.Id, agent, wait, created: false, cancellationToken)
@@ -66,15 +82,24 @@ internal sealed class ActionService(
             DateTimeOffset now = time.GetUtcNow();
             string id = "act_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
             ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart(id, agent.AsAgent(), region, agent.AuthStrength, now));
-            if (await store.TryInsertAsync(agent.Id, action.IdempotencyKey, body, process.State, now, cancellationToken))
+            try
             {
+                FinishedAction? finished;
+                using (await locks.TryAcquireAsync(id, TimeSpan.FromSeconds(5), cancellationToken))
+                {
+                    finished = await executor.StartAsync(action, process, new NewAction(agent.Id, idempotencyKey, body), cancellationToken);
+                }
+
                 string type = LogText.Sanitize(action.Type, 100);
                 Log.Submitted(logger, id, agent.Id, type);
-                runner.Wake(id);
-                return await RespondAsync(id, agent, wait, created: true, cancellationToken);
+                return finished is not null
+                    ? new JsonResultWithLocation(Views.Status(finished.Action, agent, urls, finished.Release), StatusCodes.Status200OK, PublicUrls.Status(id))
+                    : await RespondAsync(id, agent, wait, created: true, cancellationToken);
             }
-
-            // Another request with the same idempotency key won the race: answer as it did.
+            catch (IdempotencyKeyTakenException)
+            {
+                // Another request with the same idempotency key won the race: answer as it did.
+            }
         }
 
         return ProblemResponses.Conflict("The idempotency key is in use by a concurrent request.", "idempotencyKeyReused");
@@ -84,11 +109,13 @@ internal sealed class ActionService(
     {
         if (wait is TimeSpan w && w > TimeSpan.Zero)
         {
+            // Listen before looking, so that a finish between the two is not missed.
             TimeSpan capped = w > options.Value.MaxWait ? options.Value.MaxWait : w;
+            Task finished = completions.WaitAsync(id, capped, cancellationToken);
             StoredAction? current = await store.GetAsync(id, cancellationToken);
             if (current is not null && !current.Finished)
             {
-                await completions.WaitAsync(id, capped, cancellationToken);
+                await finished;
             }
         }
 
@@ -210,7 +237,11 @@ internal sealed class ActionService(
             return ProblemResponses.NotFound($"Action {LogText.Quote(id)}");
         }
 
-        IReadOnlyList<AuditRecord> records = audit.ReadAction(stored.Region, stored.State.ReceivedAt, id);
+        // The region's store, and what the audit writer has not written there yet.
+        IReadOnlyList<AuditRecord> written = audit.ReadAction(stored.Region, stored.State.ReceivedAt, id);
+        List<OutboxRow> waiting = await store.OutboxAsync(1000, id, cancellationToken);
+        List<AuditRecord> records = [.. written.Concat(waiting.Select(w => AuditRecord.Parse(w.Record.Content)))
+            .DistinctBy(r => r.Sequence).OrderBy(r => r.Sequence)];
         if (caller.Is(Roles.Auditor))
         {
             return Results.Json(new JsonObject
@@ -310,11 +341,8 @@ internal sealed class ActionService(
                 Eligible = next.State.Status == ProcessStatus.PendingApproval
                     ? next.AwaitingDecisionFrom().SelectMany(p => p.Email is null ? new[] { p.Id.ToLowerInvariant() } : [p.Id.ToLowerInvariant(), p.Email.ToLowerInvariant()]).ToHashSet(StringComparer.Ordinal)
                     : null,
+                Rejections = decision.Choice == ApprovalChoice.Reject && verdict.Kind == VerdictKind.Accepted ? [(decision.Approver.Id, decision.At)] : [],
             }, now, cancellationToken);
-            if (decision.Choice == ApprovalChoice.Reject && verdict.Kind == VerdictKind.Accepted)
-            {
-                await store.RecordRejectionAsync(id, decision.Approver.Id, decision.At, cancellationToken);
-            }
         }
         else
         {

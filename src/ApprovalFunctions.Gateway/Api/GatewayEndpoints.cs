@@ -27,7 +27,7 @@ internal static class GatewayEndpoints
             }
 
             (byte[]? body, IResult? problem) = await ReadBodyAsync(http, http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions>>().Value.MaxBodyBytes);
-            return problem ?? await actions.SubmitAsync(Caller.From(http.User), body!, waitFor, http.RequestAborted);
+            return problem ?? await actions.SubmitAsync(Caller.From(http.User), body!, http.Request.Headers["Idempotency-Key"].FirstOrDefault(), waitFor, http.RequestAborted);
         }).RequireAuthorization(Roles.Agent);
 
         api.MapGet("/actions/{id}", (HttpContext http, ActionService actions, string id) =>

@@ -33,7 +33,7 @@ internal sealed class FileAuditStore
     public bool HasRegion(string region) => _regions.ContainsKey(region);
 
     /// <summary>Creates the record at <paramref name="key"/> in <paramref name="region"/>'s store unless an identical one is there.</summary>
-    public async Task WriteAsync(string region, string key, byte[] content, CancellationToken cancellationToken)
+    public void Write(string region, string key, byte[] content)
     {
         string path = PathFor(region, key);
         if (File.Exists(path))
@@ -45,7 +45,7 @@ internal sealed class FileAuditStore
         string directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp");
-        await File.WriteAllBytesAsync(temporary, content, cancellationToken);
+        File.WriteAllBytes(temporary, content);
         try
         {
             File.Move(temporary, path, overwrite: false);

@@ -16,7 +16,9 @@ internal static class GatewayHost
 {
     public static WebApplication Build(string[] args)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        // No configuration file watching: the default watcher covers the working directory recursively, which holds the
+        // state directory, so every audit record written would wake it (and each new action directory add an inotify watch).
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         builder.AddGatewayConfiguration();
         builder.Services.AddApprovalCore();
         builder.Services.AddGatewayStore();
@@ -34,10 +36,12 @@ internal static class GatewayHost
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
         WebApplication? app = null;
+        StateDirectoryLock? instance = null;
         try
         {
             app = Build(args);
             GatewaySettings.ValidateAll(app.Services);
+            instance = StateDirectoryLock.Acquire(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.StateDirectoryFullPath);
             app.Services.GetRequiredService<Storage.GatewayDatabase>().Migrate();
             _ = app.Services.GetRequiredService<PolicyProvider>().Current;
             await app.StartAsync(cancellationToken);
@@ -55,9 +59,11 @@ internal static class GatewayHost
                 await app.DisposeAsync();
             }
 
+            instance?.Dispose();
             return ExitCodes.BadInput;
         }
 
+        using (instance)
         await using (app)
         {
             await console.Out.WriteLineAsync(StartupSummary.Describe(app));

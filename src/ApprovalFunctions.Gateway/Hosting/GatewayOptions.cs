@@ -36,8 +36,8 @@ public sealed class GatewayOptions
     /// <summary>Deepest accepted nesting of an action body.</summary>
     public int MaxDepth { get; set; } = ActionLimits.Default.MaxDepth;
 
-    /// <summary>How many actions the runner advances at once.</summary>
-    public int RunnerConcurrency { get; set; } = 4;
+    /// <summary>How many actions the runner advances at once (its workers mostly wait for group commits, so more than cores).</summary>
+    public int RunnerConcurrency { get; set; } = 16;
 
     /// <summary>The longest <c>?wait=</c> a submitter may ask for.</summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);

@@ -52,12 +52,14 @@ internal static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The SQLite database and the per-region audit store.</summary>
+    /// <summary>The SQLite database, the per-region audit store and the writer that fills it from the outbox.</summary>
     public static IServiceCollection AddGatewayStore(this IServiceCollection services)
     {
         services.AddSingleton(sp => new GatewayDatabase(Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StateDirectoryFullPath, "gateway.db")));
         services.AddSingleton<ActionStore>();
         services.AddSingleton<FileAuditStore>();
+        services.AddSingleton<AuditSignal>();
+        services.AddHostedService<AuditWriter>();
         return services;
     }
 

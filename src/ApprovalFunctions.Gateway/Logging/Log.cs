@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1202, Level = LogLevel.Critical, Message = "Action {ActionId}: audit integrity conflict: {Detail}")]
     public static partial void AuditConflict(ILogger logger, string actionId, string detail);
 
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Action {ActionId}: an audit record could not be written to its store yet; it stays in the outbox: {Error}")]
+    public static partial void AuditWriteFailed(ILogger logger, string actionId, string error);
+
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Action {ActionId}: release attempt {Attempt} failed: {Error}")]
     public static partial void ReleaseFailed(ILogger logger, string actionId, int attempt, string error);
 

@@ -36,29 +36,19 @@ internal sealed class WebhookDispatcher(
         {
             try
             {
-                foreach (ReleaseRow row in await store.WebhooksDueAsync(time.GetUtcNow(), 32, stoppingToken))
+                // Deliveries of different actions are independent: a slow executor call must not hold up the others.
+                List<ReleaseRow> due = await store.WebhooksDueAsync(time.GetUtcNow(), 64, stoppingToken);
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
+                    async (row, ct) => await DeliverAsync(row, ct));
+                if (due.Count == 64)
                 {
-                    await DeliverAsync(row, stoppingToken);
+                    continue;
                 }
 
                 DateTimeOffset? next = await store.NextWebhookAsync(stoppingToken);
                 TimeSpan sleep = next is DateTimeOffset at ? at - time.GetUtcNow() : TimeSpan.FromSeconds(1);
                 sleep = sleep < TimeSpan.Zero ? TimeSpan.Zero : sleep > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : sleep;
-                if (sleep > TimeSpan.Zero)
-                {
-                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    wake.CancelAfter(sleep);
-                    try
-                    {
-                        await signal.Reader.WaitToReadAsync(wake.Token);
-                        while (signal.Reader.TryRead(out _))
-                        {
-                        }
-                    }
-                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                    {
-                    }
-                }
+                await signal.WaitAsync(sleep, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -60,10 +60,35 @@ internal abstract class WakeSignal
     public void Wake(string? actionId = null) => _channel.Writer.TryWrite(actionId);
 
     public ChannelReader<string?> Reader => _channel.Reader;
+
+    /// <summary>Waits until woken or until <paramref name="timeout"/> passes, then drains the wake-ups that arrived.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout > TimeSpan.Zero)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(timeout);
+            try
+            {
+                await _channel.Reader.WaitToReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        while (_channel.Reader.TryRead(out _))
+        {
+            // One pass handles every wake-up that arrived meanwhile.
+        }
+    }
 }
 
 /// <summary>Wakes the process runner.</summary>
 internal sealed class RunnerSignal : WakeSignal;
+
+/// <summary>Wakes the audit writer.</summary>
+internal sealed class AuditSignal : WakeSignal;
 
 /// <summary>Wakes the webhook dispatcher.</summary>
 internal sealed class WebhookSignal : WakeSignal;

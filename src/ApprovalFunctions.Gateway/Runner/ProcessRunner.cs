@@ -19,9 +19,16 @@ internal sealed class ProcessRunner(
     TimeProvider time,
     ILogger<ProcessRunner> logger) : BackgroundService
 {
+    private const int ScanSize = 256;
+
     private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(250);
 
+    private static readonly TimeSpan AfterFailure = TimeSpan.FromSeconds(5);
+
     private readonly ConcurrentDictionary<string, bool> _inFlight = new(StringComparer.Ordinal);
+
+    // Actions whose run failed outside the executor's own handling (the database itself): left alone for a while.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _resting = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,24 +39,32 @@ internal sealed class ProcessRunner(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                List<string> due = await store.DueAsync(time.GetUtcNow(), 256, stoppingToken);
+                List<string> due = await store.DueAsync(time.GetUtcNow(), ScanSize, stoppingToken);
+                int started = 0;
                 foreach (string id in due)
                 {
+                    if (_resting.TryGetValue(id, out DateTimeOffset until) && until > time.GetUtcNow())
+                    {
+                        continue;
+                    }
+
                     if (_inFlight.TryAdd(id, true))
                     {
+                        started++;
                         await work.Writer.WriteAsync(id, stoppingToken);
                     }
                 }
 
-                if (due.Count == 256)
+                if (due.Count == ScanSize && started > 0)
                 {
                     continue; // more are due: keep feeding the workers
                 }
 
-                DateTimeOffset? next = await store.NextDueAsync(stoppingToken);
+                // Actions being worked on stay due until their worker commits; a worker that finishes wakes this loop.
+                DateTimeOffset? next = started == 0 && due.Count > 0 ? null : await store.NextDueAsync(stoppingToken);
                 TimeSpan sleep = next is DateTimeOffset at ? at - time.GetUtcNow() : MaxSleep;
                 sleep = sleep < TimeSpan.Zero ? TimeSpan.Zero : sleep > MaxSleep ? MaxSleep : sleep;
-                await WaitForSignalAsync(sleep, stoppingToken);
+                await signal.WaitAsync(sleep, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -59,28 +74,6 @@ internal sealed class ProcessRunner(
         {
             work.Writer.TryComplete();
             await Task.WhenAll(workers);
-        }
-    }
-
-    private async Task WaitForSignalAsync(TimeSpan sleep, CancellationToken stoppingToken)
-    {
-        if (sleep == TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(sleep);
-        try
-        {
-            await signal.Reader.WaitToReadAsync(timeout.Token);
-            while (signal.Reader.TryRead(out _))
-            {
-                // Drain: one scan handles every wake-up that arrived meanwhile.
-            }
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
         }
     }
 
@@ -99,6 +92,7 @@ internal sealed class ProcessRunner(
                 if (held is not null)
                 {
                     await executor.RunAsync(id, stoppingToken);
+                    _resting.TryRemove(id, out _);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -111,10 +105,12 @@ internal sealed class ProcessRunner(
             catch (Exception ex)
             {
                 Logging.Log.StepFailed(logger, ex, id, "runner");
+                _resting[id] = time.GetUtcNow() + AfterFailure;
             }
             finally
             {
                 _inFlight.TryRemove(id, out _);
+                signal.Wake();
             }
         }
     }

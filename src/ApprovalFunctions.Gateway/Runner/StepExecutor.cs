@@ -5,7 +5,6 @@ using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.Core.Receipts;
-using ApprovalFunctions.Gateway.Audit;
 using ApprovalFunctions.Gateway.Hosting;
 using ApprovalFunctions.Gateway.Logging;
 using ApprovalFunctions.Gateway.Policies;
@@ -17,14 +16,22 @@ using Microsoft.Extensions.Options;
 namespace ApprovalFunctions.Gateway.Runner;
 
 /// <summary>
-/// Advances one action as far as it can go: runs each step the process asks for and commits every transition in one
-/// transaction. Records created by a transition are committed (in the state) before their files are written, and
-/// confirmations of written records ride along with the next commit, so a crash at any point replays safely.
+/// Advances one action as far as it can go, running each step the process asks for. A run commits only where it must:
+/// before a side effect outside the gateway (notifying approvers) and when the action comes to rest (waiting, finished,
+/// retrying). Everything in between (transitions, audit records, the release with its receipt) rides along with the next
+/// commit, in one transaction; audit records go to the outbox, from which <see cref="Audit.AuditWriter"/> writes the
+/// region's files. A crash before a commit loses only work nobody outside has seen, which the next run redoes.
 /// </summary>
+/// <summary>A new action that finished on its submit request, with its release, as committed.</summary>
+internal sealed record FinishedAction(StoredAction Action, ReleaseRow? Release);
+
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A singleton for the process lifetime; SemaphoreSlim needs disposing only when its wait handle is used, which it never is here.")]
 internal sealed class StepExecutor
 {
+    private static readonly ActionLimits StoredLimits = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(5);
+
     private readonly ActionStore _store;
-    private readonly FileAuditStore _audit;
     private readonly PolicyProvider _policy;
     private readonly IApproverDirectory _directory;
     private readonly IEnumerable<IApprovalNotifier> _notifiers;
@@ -32,18 +39,20 @@ internal sealed class StepExecutor
     private readonly ReceiptIssuer _receipts;
     private readonly ActionCompletions _completions;
     private readonly WebhookSignal _webhookSignal;
+    private readonly AuditSignal _auditSignal;
+    private readonly RunnerSignal _runnerSignal;
     private readonly IOptions<ReleaseOptions> _release;
     private readonly PublicUrls _urls;
     private readonly TimeProvider _time;
     private readonly ILogger<StepExecutor> _logger;
+    private readonly SemaphoreSlim _inlineSlots;
 
     public StepExecutor(
-        ActionStore store, FileAuditStore audit, PolicyProvider policy, IApproverDirectory directory, IEnumerable<IApprovalNotifier> notifiers,
-        Masker masker, ReceiptIssuer receipts, ActionCompletions completions, WebhookSignal webhookSignal, IOptions<ReleaseOptions> release,
+        ActionStore store, PolicyProvider policy, IApproverDirectory directory, IEnumerable<IApprovalNotifier> notifiers, Masker masker,
+        ReceiptIssuer receipts, ActionCompletions completions, WebhookSignal webhookSignal, AuditSignal auditSignal, RunnerSignal runnerSignal, IOptions<ReleaseOptions> release,
         PublicUrls urls, TimeProvider time, ILogger<StepExecutor> logger)
     {
         _store = store;
-        _audit = audit;
         _policy = policy;
         _directory = directory;
         _notifiers = notifiers;
@@ -51,15 +60,16 @@ internal sealed class StepExecutor
         _receipts = receipts;
         _completions = completions;
         _webhookSignal = webhookSignal;
+        _auditSignal = auditSignal;
+        _runnerSignal = runnerSignal;
         _release = release;
         _urls = urls;
         _time = time;
         _logger = logger;
+        _inlineSlots = new SemaphoreSlim(Math.Max(2, 2 * Environment.ProcessorCount));
     }
 
-    private static readonly ActionLimits StoredLimits = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
-
-    /// <summary>Runs the action with <paramref name="actionId"/> until it waits for something or finishes.</summary>
+    /// <summary>Runs the stored action with <paramref name="actionId"/> until it waits for something or finishes.</summary>
     public async Task RunAsync(string actionId, CancellationToken cancellationToken)
     {
         StoredAction? stored = await _store.GetAsync(actionId, cancellationToken);
@@ -68,34 +78,77 @@ internal sealed class StepExecutor
             return;
         }
 
-        var run = new Run(this, stored);
+        ActionRequest action = ActionParser.Parse(stored.Body, StoredLimits).Action
+            ?? throw new InvalidOperationException($"Stored action {stored.Id} no longer parses.");
+        await RunAsync(new Run(this, action, ApprovalProcess.FromState(stored.State), stored.Version, insert: null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores a new action and, when one of the inline slots is free, runs it at once on the caller's thread (no hand-off
+    /// to the runner: an allowed action is released within the submit request) up to its first notification, which the
+    /// runner takes over. The caller holds the action's lock. Returns the action as committed when it finished here (so
+    /// the caller can answer without reading it back). Throws <see cref="IdempotencyKeyTakenException"/>, with nothing
+    /// stored, when the agent already used the idempotency key.
+    /// </summary>
+    public async Task<FinishedAction?> StartAsync(ActionRequest action, ApprovalProcess started, NewAction insert, CancellationToken cancellationToken)
+    {
+        var run = new Run(this, action, started, version: 0, insert) { HandOffBeforeNotify = true };
+        if (!_inlineSlots.Wait(0, CancellationToken.None))
+        {
+            await run.StoreAsync(cancellationToken);
+            _runnerSignal.Wake(run.Id);
+            return null;
+        }
+
+        try
+        {
+            await RunAsync(run, cancellationToken);
+            return run.Finished;
+        }
+        finally
+        {
+            _inlineSlots.Release();
+        }
+    }
+
+    private async Task RunAsync(Run run, CancellationToken cancellationToken)
+    {
         try
         {
             await run.AdvanceAsync(cancellationToken);
         }
-        catch (AuditConflictException ex)
+        catch (Exception ex) when (ex is not (OperationCanceledException or ConcurrencyException or IdempotencyKeyTakenException))
         {
-            // Never overwrite evidence: stop this action and shout. An operator must look at the _store.
-            Log.AuditConflict(_logger, actionId, ex.Message);
-            await _store.SaveAsync(new ActionSave(actionId, run.Version, run.Process.State) { DueAt = _time.GetUtcNow().AddMinutes(5) }, _time.GetUtcNow(), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ConcurrencyException)
-        {
-            Log.StepFailed(_logger, ex, actionId, run.Process.Next().GetType().Name);
-            await _store.SaveAsync(new ActionSave(actionId, run.Version, run.Process.State) { DueAt = _time.GetUtcNow().AddSeconds(5) }, _time.GetUtcNow(), cancellationToken);
+            // Keep what is consistent so far and try again later; a new action is stored as received, so it is not lost.
+            Log.StepFailed(_logger, ex, run.Id, run.Process.Next().GetType().Name);
+            await run.CommitAfterFailureAsync(_time.GetUtcNow() + FailureBackoff, cancellationToken);
         }
     }
 
-    private sealed class Run(StepExecutor owner, StoredAction stored)
+    private sealed class Run(StepExecutor owner, ActionRequest action, ApprovalProcess process, long version, NewAction? insert)
     {
-        private readonly ActionRequest _action = ActionParser.Parse(stored.Body, StoredLimits).Action
-            ?? throw new InvalidOperationException($"Stored action {stored.Id} no longer parses.");
+        private readonly ApprovalProcess _started = process;
+        private readonly List<OutboxRecord> _audit = [];
+        private readonly List<long> _consumed = [];
+        private readonly List<(string, DateTimeOffset)> _rejections = [];
+        private NewAction? _insert = insert;
+        private string? _review;
+        private NewRelease? _release;
+        private long _inboxAfter;
+        private bool _dirty = insert is not null;
 
-        public ApprovalProcess Process { get; private set; } = ApprovalProcess.FromState(stored.State);
+        /// <summary>A new action that finished within this run, as committed.</summary>
+        public FinishedAction? Finished { get; private set; }
 
-        public long Version { get; private set; } = stored.Version;
+        /// <summary>Stop at the first notification and leave it to the runner (inline runs on a submit request).</summary>
+        public bool HandOffBeforeNotify { get; init; }
 
-        private bool _dirty;
+        public string Id => Process.State.ActionId;
+
+        /// <summary>Commits the action as it is, due now, for the runner.</summary>
+        public async Task StoreAsync(CancellationToken cancellationToken) => await CommitAsync(owner._time.GetUtcNow(), cancellationToken);
+
+        public ApprovalProcess Process { get; private set; } = process;
 
         public async Task AdvanceAsync(CancellationToken cancellationToken)
         {
@@ -105,7 +158,8 @@ internal sealed class StepExecutor
                 switch (Process.Next())
                 {
                     case WriteAuditStep write:
-                        await owner._audit.WriteAsync(Process.State.Region, write.Key, write.Record.ToCanonicalJson(), cancellationToken);
+                        // Committed with the state, written to the region's store by the audit writer.
+                        _audit.Add(new OutboxRecord(Id, Process.State.Region, write.Key, write.Record.ToCanonicalJson()));
                         Apply(new AuditWritten(write.Record.Sequence, now));
                         break;
 
@@ -114,22 +168,26 @@ internal sealed class StepExecutor
                         break;
 
                     case EvaluatePolicyStep evaluate:
-                        PolicyDecision decision = owner._policy.Current.Evaluate(new PolicyInput(_action, evaluate.Agent, now, evaluate.AuthStrength));
+                        PolicyDecision decision = owner._policy.Current.Evaluate(new PolicyInput(action, evaluate.Agent, now, evaluate.AuthStrength));
                         Apply(new PolicyEvaluated(decision, now));
-                        await CommitAsync(now, cancellationToken);
                         break;
 
                     case ResolveApproversStep resolve:
                         ResolvedApprovers resolved = await owner._directory.ResolveAsync(resolve.Plan, resolve.RequesterId, cancellationToken);
                         Apply(new ApproversResolved(resolved, now));
-                        string review = owner._masker.Mask(_action, Process.State.Decision, Process.State.Agent).ToJson();
-                        await CommitAsync(now, cancellationToken, review: review);
+                        _review = owner._masker.Mask(action, Process.State.Decision, Process.State.Agent).ToJson();
                         break;
 
+                    case NotifyApproversStep when HandOffBeforeNotify:
+                        await CommitAsync(now, cancellationToken);
+                        owner._runnerSignal.Wake(Id);
+                        return;
+
                     case NotifyApproversStep notify:
+                        // Approvers hear of nothing the gateway could still forget.
+                        await CommitAsync(now, cancellationToken);
                         IReadOnlyList<Delivery> deliveries = await NotifyAsync(notify, cancellationToken);
                         Apply(new ApproversNotified(notify.Notification.Round, deliveries, owner._time.GetUtcNow()));
-                        await CommitAsync(owner._time.GetUtcNow(), cancellationToken);
                         break;
 
                     case AwaitDecisionStep wait:
@@ -141,18 +199,20 @@ internal sealed class StepExecutor
                         if (now >= wait.Until)
                         {
                             Apply(new TimerFired(now));
-                            await CommitAsync(now, cancellationToken);
                             break;
                         }
 
-                        await CommitAsync(now, cancellationToken, dueAt: wait.Until, force: false);
+                        await CommitAsync(now, cancellationToken, dueAt: wait.Until, onlyIfChanged: true);
                         return;
 
                     case ReleaseStep releaseStep:
-                        await ReleaseAsync(releaseStep, now, cancellationToken);
-                        if (Process.State.Status is ProcessStatus.Allowed or ProcessStatus.Approved)
+                        if (!Release(releaseStep, now, out DateTimeOffset? retryAt))
                         {
-                            return; // a failed attempt: retried when due
+                            await CommitAsync(now, cancellationToken, dueAt: retryAt);
+                            if (retryAt is not null)
+                            {
+                                return; // a failed attempt: retried when due
+                            }
                         }
 
                         break;
@@ -162,38 +222,72 @@ internal sealed class StepExecutor
                         break;
 
                     case FinishStep finish:
-                        await CommitAsync(now, cancellationToken, force: false);
-                        owner._completions.Completed(stored.Id);
+                        NewAction? inserting = _insert;
+                        NewRelease? releasing = _release;
+                        long releaseSeq = await CommitAsync(now, cancellationToken, onlyIfChanged: true);
+                        if (inserting is not null)
+                        {
+                            Finished = new FinishedAction(
+                                new StoredAction(Id, inserting.AgentId, inserting.IdempotencyKey, Process.State.ActionDigest, inserting.Body, Process.State.Region,
+                                    Process.State, version, null, Process.State.ReceivedAt, true),
+                                releasing is null ? null : new ReleaseRow(releaseSeq, Id, releasing.Receipt, releasing.ReceiptId, releasing.ExpiresAt, now, inserting.Body,
+                                    releasing.Webhook ? "pending" : "none", 0, null));
+                        }
+
+                        owner._completions.Completed(Id);
                         string outcome = Core.Json.CoreJson.Name(finish.Outcome);
-                        Log.Finished(owner._logger, stored.Id, outcome);
+                        Log.Finished(owner._logger, Id, outcome);
                         return;
                 }
             }
 
-            throw new InvalidOperationException($"Action {stored.Id} did not settle.");
+            throw new InvalidOperationException($"Action {Id} did not settle.");
         }
 
-        /// <summary>Applies the oldest queued event, if any, and commits it with the inbox entry consumed.</summary>
-        private async Task<bool> ApplyQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        /// <summary>After a failed step: commits what is consistent, due again at <paramref name="retryAt"/>.</summary>
+        public async Task CommitAfterFailureAsync(DateTimeOffset retryAt, CancellationToken cancellationToken)
         {
-            if (await owner._store.NextInboxAsync(stored.Id, cancellationToken) is not (long seq, ProcessEvent queued))
+            if (_insert is not null)
             {
-                return false;
+                // Nothing was stored yet: store the action as received, for the runner to start again.
+                Process = _started;
+                _audit.Clear();
+                _consumed.Clear();
+                _rejections.Clear();
+                _review = null;
+                _release = null;
             }
 
+            await CommitAsync(owner._time.GetUtcNow(), cancellationToken, dueAt: retryAt);
+        }
+
+        /// <summary>Applies the oldest queued event not yet taken, if any; its inbox entry goes with the next commit.</summary>
+        private async Task<bool> ApplyQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            if (_insert is not null || await owner._store.NextInboxAsync(Id, _inboxAfter, cancellationToken) is not (long seq, ProcessEvent queued))
+            {
+                return false; // a new action has no inbox yet
+            }
+
+            _inboxAfter = seq;
+            _consumed.Add(seq);
+            _dirty = true;
             try
             {
                 Apply(queued);
             }
             catch (ProcessTransitionException ex)
             {
-                Log.EventRefused(owner._logger, stored.Id, queued.Name, ex.Detail);
-                await owner._store.DropInboxAsync(seq, cancellationToken);
+                Log.EventRefused(owner._logger, Id, queued.Name, ex.Detail);
                 return true;
             }
 
-            await CommitAsync(now, cancellationToken, consumedInbox: seq);
-            await RecordRejectionAsync(queued, cancellationToken);
+            if (queued is DecisionReceived { Choice: ApprovalChoice.Reject } decision && Process.State.Outcome == ProcessOutcome.Rejected
+                && Process.State.DecisionIds.Contains(decision.DecisionId))
+            {
+                _rejections.Add((decision.Approver.Id, decision.At));
+            }
+
             return true;
         }
 
@@ -203,26 +297,44 @@ internal sealed class StepExecutor
             _dirty = true;
         }
 
-        private async Task CommitAsync(DateTimeOffset now, CancellationToken cancellationToken, DateTimeOffset? dueAt = null, long? consumedInbox = null,
-            string? review = null, NewRelease? release = null, bool force = true)
+        private async Task<long> CommitAsync(DateTimeOffset now, CancellationToken cancellationToken, DateTimeOffset? dueAt = null, bool onlyIfChanged = false)
         {
-            if (!_dirty && !force && dueAt is null)
+            if (!_dirty && onlyIfChanged && dueAt is null)
             {
-                return;
+                return 0;
             }
 
             ProcessState s = Process.State;
-            bool pending = s.Status == ProcessStatus.PendingApproval;
-            await owner._store.SaveAsync(new ActionSave(stored.Id, Version, s)
+            long releaseSeq = await owner._store.SaveAsync(new ActionSave(Id, version, s)
             {
+                Insert = _insert,
                 DueAt = dueAt,
-                ConsumedInbox = consumedInbox,
-                Review = review,
-                Eligible = pending ? Process.AwaitingDecisionFrom().SelectMany(Keys).ToHashSet(StringComparer.Ordinal) : null,
-                Release = release,
+                ConsumedInbox = [.. _consumed],
+                Audit = [.. _audit],
+                Rejections = [.. _rejections],
+                Review = _review,
+                Eligible = s.Status == ProcessStatus.PendingApproval ? Process.AwaitingDecisionFrom().SelectMany(Keys).ToHashSet(StringComparer.Ordinal) : null,
+                Release = _release,
             }, now, cancellationToken);
-            Version++;
+            version = _insert is null ? version + 1 : 1;
+            if (_audit.Count > 0)
+            {
+                owner._auditSignal.Wake();
+            }
+
+            if (_release is { Webhook: true })
+            {
+                owner._webhookSignal.Wake();
+            }
+
+            _insert = null;
+            _audit.Clear();
+            _consumed.Clear();
+            _rejections.Clear();
+            _review = null;
+            _release = null;
             _dirty = false;
+            return releaseSeq;
         }
 
         private static IEnumerable<string> Keys(Person person) =>
@@ -230,8 +342,8 @@ internal sealed class StepExecutor
 
         private async Task<IReadOnlyList<Delivery>> NotifyAsync(NotifyApproversStep notify, CancellationToken cancellationToken)
         {
-            ReviewerView view = owner._masker.Mask(_action, Process.State.Decision, Process.State.Agent);
-            var request = new ApprovalRequest(stored.Id, view, notify.Notification, notify.Deadline, Process.Tally(), owner._urls.Review(stored.Id));
+            ReviewerView view = owner._masker.Mask(action, Process.State.Decision, Process.State.Agent);
+            var request = new ApprovalRequest(Id, view, notify.Notification, notify.Deadline, Process.Tally(), owner._urls.Review(Id));
             var deliveries = new List<Delivery>();
             foreach (IApprovalNotifier notifier in owner._notifiers)
             {
@@ -242,7 +354,7 @@ internal sealed class StepExecutor
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // A channel that throws instead of reporting still only fails its own deliveries.
-                    Log.NotifyFailed(owner._logger, stored.Id, notify.Notification.Round, notifier.Channel, ex.Message);
+                    Log.NotifyFailed(owner._logger, Id, notify.Notification.Round, notifier.Channel, ex.Message);
                     deliveries.AddRange(notify.Notification.Recipients.Select(r => new Delivery(r.Id, notifier.Channel, false, LogText.Sanitize(ex.Message, 200))));
                 }
             }
@@ -250,7 +362,11 @@ internal sealed class StepExecutor
             return deliveries;
         }
 
-        private async Task ReleaseAsync(ReleaseStep step, DateTimeOffset now, CancellationToken cancellationToken)
+        /// <summary>
+        /// Issues the receipt and stages the release row (feed and webhook outbox) to commit with the transition: released
+        /// exactly once. False when signing failed; <paramref name="retryAt"/> is then when to try again (null: given up).
+        /// </summary>
+        private bool Release(ReleaseStep step, DateTimeOffset now, out DateTimeOffset? retryAt)
         {
             IssuedReceipt receipt;
             try
@@ -260,30 +376,17 @@ internal sealed class StepExecutor
             catch (Exception ex) when (ex is CryptographicException or InvalidOperationException)
             {
                 bool permanent = step.Attempt >= owner._release.Value.MaxAttempts;
-                Log.ReleaseFailed(owner._logger, stored.Id, step.Attempt, ex.Message);
+                Log.ReleaseFailed(owner._logger, Id, step.Attempt, ex.Message);
                 Apply(new ReleaseFailed(ex.Message, permanent, now));
                 TimeSpan backoff = TimeSpan.FromTicks(Math.Min(owner._release.Value.MaxBackoff.Ticks, owner._release.Value.InitialBackoff.Ticks << Math.Min(step.Attempt, 20)));
-                await CommitAsync(now, cancellationToken, dueAt: permanent ? null : now + backoff);
-                return;
+                retryAt = permanent ? null : now + backoff;
+                return false;
             }
 
-            // The release row (poll feed and webhook outbox) commits with the transition: released exactly once.
             Apply(new Released(receipt.ReceiptId, receipt.ExpiresAt, receipt.Hash, now));
-            bool webhook = owner._release.Value.WebhookUrl is not null;
-            await CommitAsync(now, cancellationToken, release: new NewRelease(receipt.Jws, receipt.ReceiptId, receipt.ExpiresAt, webhook));
-            if (webhook)
-            {
-                owner._webhookSignal.Wake();
-            }
-        }
-
-        private async Task RecordRejectionAsync(ProcessEvent e, CancellationToken cancellationToken)
-        {
-            if (e is DecisionReceived { Choice: ApprovalChoice.Reject } decision && Process.State.Outcome == ProcessOutcome.Rejected
-                && Process.State.DecisionIds.Contains(decision.DecisionId))
-            {
-                await owner._store.RecordRejectionAsync(stored.Id, decision.Approver.Id, decision.At, cancellationToken);
-            }
+            _release = new NewRelease(receipt.Jws, receipt.ReceiptId, receipt.ExpiresAt, owner._release.Value.WebhookUrl is not null);
+            retryAt = null;
+            return true;
         }
     }
 }

@@ -10,14 +10,23 @@ internal sealed record StoredAction(
     string Id, string AgentId, string? IdempotencyKey, string Digest, byte[] Body, string Region, ProcessState State,
     long Version, string? Review, DateTimeOffset CreatedAt, bool Finished);
 
-/// <summary>Everything one transition changes, committed in one transaction.</summary>
+/// <summary>Everything a run changes since its last commit, committed in one transaction.</summary>
 internal sealed record ActionSave(string Id, long ExpectedVersion, ProcessState State)
 {
-    /// <summary>When the runner should look at the action again; null when it waits for an event or is finished.</summary>
+    /// <summary>Set for a new action: the first commit inserts it (and fails if the agent already used the idempotency key).</summary>
+    public NewAction? Insert { get; init; }
+
+    /// <summary>When the runner should look at the action again; null means "now" unless it is finished.</summary>
     public DateTimeOffset? DueAt { get; init; }
 
-    /// <summary>The inbox entry consumed by this transition.</summary>
-    public long? ConsumedInbox { get; init; }
+    /// <summary>The inbox entries consumed since the last commit.</summary>
+    public IReadOnlyList<long> ConsumedInbox { get; init; } = [];
+
+    /// <summary>Audit records the state now counts as written: the outbox writes them to the region's store.</summary>
+    public IReadOnlyList<OutboxRecord> Audit { get; init; } = [];
+
+    /// <summary>Rejections accepted since the last commit, for the approvers' history.</summary>
+    public IReadOnlyList<(string Person, DateTimeOffset At)> Rejections { get; init; } = [];
 
     /// <summary>The masked reviewer view to store (once approvers are involved).</summary>
     public string? Review { get; init; }
@@ -28,6 +37,18 @@ internal sealed record ActionSave(string Id, long ExpectedVersion, ProcessState 
     /// <summary>A release to add to the feed.</summary>
     public NewRelease? Release { get; init; }
 }
+
+/// <summary>What only the insert of a new action needs.</summary>
+internal sealed record NewAction(string AgentId, string? IdempotencyKey, byte[] Body);
+
+/// <summary>An audit record waiting in the outbox for its file.</summary>
+internal sealed record OutboxRecord(string ActionId, string Region, string Key, byte[] Content);
+
+/// <summary>An outbox row.</summary>
+internal sealed record OutboxRow(long Seq, OutboxRecord Record);
+
+/// <summary>The agent already used the idempotency key: the action exists.</summary>
+internal sealed class IdempotencyKeyTakenException() : Exception("The idempotency key is already used by another action of this agent.");
 
 /// <summary>A release as the feed and the webhook outbox keep it.</summary>
 internal sealed record NewRelease(string Receipt, string ReceiptId, DateTimeOffset ExpiresAt, bool Webhook);
@@ -68,85 +89,90 @@ internal sealed class ActionStore(GatewayDatabase database)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>Inserts a new action; false when the agent already used the idempotency key.</summary>
-    public async Task<bool> TryInsertAsync(string agentId, string? idempotencyKey, byte[] body, ProcessState state, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using SqliteConnection connection = database.Open();
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO actions (id, agent_id, idempotency_key, digest, body, region, status, state, version, due_at, created_at, updated_at)
-            VALUES ($id, $agent, $key, $digest, $body, $region, $status, $state, 1, $now, $now, $now)
-            """;
-        command.Parameters.AddWithValue("$id", state.ActionId);
-        command.Parameters.AddWithValue("$agent", agentId);
-        command.Parameters.AddWithValue("$key", (object?)idempotencyKey ?? DBNull.Value);
-        command.Parameters.AddWithValue("$digest", state.ActionDigest);
-        command.Parameters.AddWithValue("$body", body);
-        command.Parameters.AddWithValue("$region", state.Region);
-        command.Parameters.AddWithValue("$status", CoreJson.Name(state.Status));
-        command.Parameters.AddWithValue("$state", CoreJson.Serialize(state));
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        try
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            return true;
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("idempotency_key", StringComparison.Ordinal))
-        {
-            return false;
-        }
-    }
+    /// <summary>
+    /// Commits a run's changes: the state (version-checked, or inserted for a new action), the wake-up time, and everything
+    /// that goes with it. Returns the release's feed sequence (0 without a release).
+    /// </summary>
+    public Task<long> SaveAsync(ActionSave save, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(write => Save(write, save, now), cancellationToken);
 
-    /// <summary>Commits one transition: the state (version-checked), the wake-up time, and everything that goes with it.</summary>
-    public async Task<long> SaveAsync(ActionSave save, DateTimeOffset now, CancellationToken cancellationToken = default)
+    private static long Save(WriteContext write, ActionSave save, DateTimeOffset now)
     {
-        await using SqliteConnection connection = database.Open();
-        await using SqliteTransaction transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
+        using SqliteCommand command = write.CreateCommand();
         ProcessState s = save.State;
         bool finished = s.Status is ProcessStatus.Completed or ProcessStatus.Failed && s.PendingAudit.Count == 0;
+        long nowMs = now.ToUnixTimeMilliseconds();
 
-        if (save.ConsumedInbox is long seq)
+        foreach (long seq in save.ConsumedInbox)
         {
             command.CommandText = "DELETE FROM inbox WHERE seq = $seq";
             command.Parameters.AddWithValue("$seq", seq);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            command.ExecuteNonQuery();
             command.Parameters.Clear();
         }
 
-        // An event that arrived while the runner worked wakes the action immediately (no lost wake-up).
-        command.CommandText = """
-            UPDATE actions SET
-                state = $state, status = $status, version = version + 1, finished = $finished, updated_at = $now,
-                deadline = $deadline, review = COALESCE($review, review),
-                due_at = CASE
-                    WHEN $finished = 1 THEN NULL
-                    WHEN EXISTS (SELECT 1 FROM inbox WHERE inbox.action_id = $id) THEN $now
-                    ELSE $due END
-            WHERE id = $id AND version = $version
-            """;
+        if (save.Insert is NewAction insert)
+        {
+            command.CommandText = """
+                INSERT INTO actions (id, agent_id, idempotency_key, digest, body, region, status, state, version, due_at, finished, review, deadline, created_at, updated_at)
+                VALUES ($id, $agent, $key, $digest, $body, $region, $status, $state, 1, CASE WHEN $finished = 1 THEN NULL ELSE COALESCE($due, $now) END,
+                        $finished, $review, $deadline, $now, $now)
+                """;
+            command.Parameters.AddWithValue("$agent", insert.AgentId);
+            command.Parameters.AddWithValue("$key", (object?)insert.IdempotencyKey ?? DBNull.Value);
+            command.Parameters.AddWithValue("$digest", s.ActionDigest);
+            command.Parameters.AddWithValue("$body", insert.Body);
+            command.Parameters.AddWithValue("$region", s.Region);
+        }
+        else
+        {
+            // An unfinished action is always due at some time: when it waits, at its deadline; between steps, now, so that a
+            // crash right after this commit leaves it for the runner to pick up on restart. An event that arrived while the
+            // runner worked wakes it immediately (no lost wake-up).
+            command.CommandText = """
+                UPDATE actions SET
+                    state = $state, status = $status, version = version + 1, finished = $finished, updated_at = $now,
+                    deadline = $deadline, review = COALESCE($review, review),
+                    due_at = CASE
+                        WHEN $finished = 1 THEN NULL
+                        WHEN EXISTS (SELECT 1 FROM inbox WHERE inbox.action_id = $id) THEN $now
+                        ELSE COALESCE($due, $now) END
+                WHERE id = $id AND version = $version
+                """;
+            command.Parameters.AddWithValue("$version", save.ExpectedVersion);
+        }
+
         command.Parameters.AddWithValue("$id", save.Id);
-        command.Parameters.AddWithValue("$version", save.ExpectedVersion);
         command.Parameters.AddWithValue("$state", CoreJson.Serialize(s));
         command.Parameters.AddWithValue("$status", CoreJson.Name(s.Status));
         command.Parameters.AddWithValue("$finished", finished ? 1 : 0);
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$now", nowMs);
         command.Parameters.AddWithValue("$deadline", (object?)s.Deadline?.ToUnixTimeMilliseconds() ?? DBNull.Value);
         command.Parameters.AddWithValue("$review", (object?)save.Review ?? DBNull.Value);
         command.Parameters.AddWithValue("$due", (object?)save.DueAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        try
         {
-            throw new ConcurrencyException(save.Id);
+            if (command.ExecuteNonQuery() != 1)
+            {
+                throw new ConcurrencyException(save.Id);
+            }
+        }
+        catch (SqliteException ex) when (save.Insert is not null && ex.SqliteErrorCode == 19 && ex.Message.Contains("idempotency_key", StringComparison.Ordinal))
+        {
+            throw new IdempotencyKeyTakenException();
         }
 
         command.Parameters.Clear();
         if (save.Eligible is not null || s.Status != ProcessStatus.PendingApproval)
         {
-            command.CommandText = "DELETE FROM eligibility WHERE action_id = $id";
-            command.Parameters.AddWithValue("$id", save.Id);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            command.Parameters.Clear();
+            if (save.Insert is null)
+            {
+                command.CommandText = "DELETE FROM eligibility WHERE action_id = $id";
+                command.Parameters.AddWithValue("$id", save.Id);
+                command.ExecuteNonQuery();
+                command.Parameters.Clear();
+            }
+
             if (s.Status == ProcessStatus.PendingApproval && save.Eligible is not null)
             {
                 command.CommandText = "INSERT OR IGNORE INTO eligibility (action_id, person) VALUES ($id, $person)";
@@ -155,7 +181,7 @@ internal sealed class ActionStore(GatewayDatabase database)
                 foreach (string key in save.Eligible)
                 {
                     person.Value = key;
-                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    command.ExecuteNonQuery();
                 }
 
                 command.Parameters.Clear();
@@ -164,14 +190,27 @@ internal sealed class ActionStore(GatewayDatabase database)
 
         // Every accepted decision is indexed for the approver's history (votes and the rejecting decision).
         command.CommandText = "INSERT OR REPLACE INTO votes (action_id, person, choice, at) VALUES ($id, $person, $choice, $at)";
-        foreach (Vote vote in s.Votes)
+        foreach ((string voter, string choice, DateTimeOffset at) in s.Votes.Select(v => (v.Approver.Id, "approve", v.At))
+            .Concat(save.Rejections.Select(r => (r.Person, "reject", r.At))))
         {
             command.Parameters.Clear();
             command.Parameters.AddWithValue("$id", save.Id);
-            command.Parameters.AddWithValue("$person", vote.Approver.Id.ToLowerInvariant());
-            command.Parameters.AddWithValue("$choice", "approve");
-            command.Parameters.AddWithValue("$at", vote.At.ToUnixTimeMilliseconds());
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            command.Parameters.AddWithValue("$person", voter.ToLowerInvariant());
+            command.Parameters.AddWithValue("$choice", choice);
+            command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            command.ExecuteNonQuery();
+        }
+
+        command.Parameters.Clear();
+        command.CommandText = "INSERT INTO audit_outbox (action_id, region, key, content) VALUES ($id, $region, $key, $content)";
+        foreach (OutboxRecord record in save.Audit)
+        {
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$id", record.ActionId);
+            command.Parameters.AddWithValue("$region", record.Region);
+            command.Parameters.AddWithValue("$key", record.Key);
+            command.Parameters.AddWithValue("$content", record.Content);
+            command.ExecuteNonQuery();
         }
 
         command.Parameters.Clear();
@@ -187,26 +226,13 @@ internal sealed class ActionStore(GatewayDatabase database)
             command.Parameters.AddWithValue("$receipt", release.Receipt);
             command.Parameters.AddWithValue("$receiptId", release.ReceiptId);
             command.Parameters.AddWithValue("$expires", release.ExpiresAt.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$now", nowMs);
             command.Parameters.AddWithValue("$status", release.Webhook ? "pending" : "none");
-            command.Parameters.AddWithValue("$next", release.Webhook ? now.ToUnixTimeMilliseconds() : DBNull.Value);
-            releaseSeq = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            command.Parameters.AddWithValue("$next", release.Webhook ? nowMs : DBNull.Value);
+            releaseSeq = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         return releaseSeq;
-    }
-
-    /// <summary>Records that the approver <paramref name="person"/> rejected (for their history).</summary>
-    public async Task RecordRejectionAsync(string actionId, string person, DateTimeOffset at, CancellationToken cancellationToken = default)
-    {
-        await using SqliteConnection connection = database.Open();
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "INSERT OR REPLACE INTO votes (action_id, person, choice, at) VALUES ($id, $person, 'reject', $at)";
-        command.Parameters.AddWithValue("$id", actionId);
-        command.Parameters.AddWithValue("$person", person.ToLowerInvariant());
-        command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<List<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
@@ -236,41 +262,30 @@ internal sealed class ActionStore(GatewayDatabase database)
     }
 
     /// <summary>Queues an event for the runner and wakes the action.</summary>
-    public async Task EnqueueAsync(string actionId, ProcessEvent e, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using SqliteConnection connection = database.Open();
-        await using SqliteTransaction transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using SqliteCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            INSERT INTO inbox (action_id, event, received_at) VALUES ($id, $event, $now);
-            UPDATE actions SET due_at = $now WHERE id = $id AND finished = 0;
-            """;
-        command.Parameters.AddWithValue("$id", actionId);
-        command.Parameters.AddWithValue("$event", CoreJson.Serialize(e));
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task EnqueueAsync(string actionId, ProcessEvent e, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(write =>
+        {
+            using SqliteCommand command = write.CreateCommand();
+            command.CommandText = """
+                INSERT INTO inbox (action_id, event, received_at) VALUES ($id, $event, $now);
+                UPDATE actions SET due_at = $now WHERE id = $id AND finished = 0;
+                """;
+            command.Parameters.AddWithValue("$id", actionId);
+            command.Parameters.AddWithValue("$event", CoreJson.Serialize(e));
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
 
-    public async Task<(long Seq, ProcessEvent Event)?> NextInboxAsync(string actionId, CancellationToken cancellationToken = default)
+    /// <summary>The oldest queued event of the action after inbox sequence <paramref name="after"/>.</summary>
+    public async Task<(long Seq, ProcessEvent Event)?> NextInboxAsync(string actionId, long after = 0, CancellationToken cancellationToken = default)
     {
         await using SqliteConnection connection = database.Open();
         await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, event FROM inbox WHERE action_id = $id ORDER BY seq LIMIT 1";
+        command.CommandText = "SELECT seq, event FROM inbox WHERE action_id = $id AND seq > $after ORDER BY seq LIMIT 1";
         command.Parameters.AddWithValue("$id", actionId);
+        command.Parameters.AddWithValue("$after", after);
         await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), CoreJson.DeserializeEvent(reader.GetString(1))) : null;
-    }
-
-    /// <summary>Drops an inbox entry that could not be applied.</summary>
-    public async Task DropInboxAsync(long seq, CancellationToken cancellationToken = default)
-    {
-        await using SqliteConnection connection = database.Open();
-        await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM inbox WHERE seq = $seq";
-        command.Parameters.AddWithValue("$seq", seq);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<List<PendingRow>> PendingForAsync(IReadOnlyCollection<string> personKeys, int limit, CancellationToken cancellationToken = default)
@@ -377,36 +392,101 @@ internal sealed class ActionStore(GatewayDatabase database)
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
-    public async Task UpdateWebhookAsync(long seq, string status, int attempts, DateTimeOffset? nextAt, string? error, CancellationToken cancellationToken = default)
+    public Task UpdateWebhookAsync(long seq, string status, int attempts, DateTimeOffset? nextAt, string? error, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(write =>
+        {
+            using SqliteCommand command = write.CreateCommand();
+            command.CommandText = "UPDATE releases SET webhook_status = $status, webhook_attempts = $attempts, webhook_next_at = $next, webhook_error = $error WHERE seq = $seq";
+            command.Parameters.AddWithValue("$seq", seq);
+            command.Parameters.AddWithValue("$status", status);
+            command.Parameters.AddWithValue("$attempts", attempts);
+            command.Parameters.AddWithValue("$next", (object?)nextAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+
+    /// <summary>The oldest audit records waiting for their files.</summary>
+    public async Task<List<OutboxRow>> OutboxAsync(int limit, string? actionId = null, CancellationToken cancellationToken = default)
     {
         await using SqliteConnection connection = database.Open();
         await using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = "UPDATE releases SET webhook_status = $status, webhook_attempts = $attempts, webhook_next_at = $next, webhook_error = $error WHERE seq = $seq";
-        command.Parameters.AddWithValue("$seq", seq);
-        command.Parameters.AddWithValue("$status", status);
-        command.Parameters.AddWithValue("$attempts", attempts);
-        command.Parameters.AddWithValue("$next", (object?)nextAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.CommandText = actionId is null
+            ? "SELECT seq, action_id, region, key, content FROM audit_outbox ORDER BY seq LIMIT $limit"
+            : "SELECT seq, action_id, region, key, content FROM audit_outbox WHERE action_id = $id ORDER BY seq LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        if (actionId is not null)
+        {
+            command.Parameters.AddWithValue("$id", actionId);
+        }
+
+        var rows = new List<OutboxRow>();
+        await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new OutboxRow(reader.GetInt64(0), new OutboxRecord(reader.GetString(1), reader.GetString(2), reader.GetString(3), (byte[])reader.GetValue(4))));
+        }
+
+        return rows;
     }
 
-    /// <summary>Every action's audit chain head (last sequence written and its hash), for audit verification.</summary>
+    /// <summary>Removes outbox rows whose files are written.</summary>
+    public Task RemoveFromOutboxAsync(IReadOnlyList<long> seqs, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(write =>
+        {
+            using SqliteCommand command = write.CreateCommand();
+            command.CommandText = "DELETE FROM audit_outbox WHERE seq = $seq";
+            SqliteParameter parameter = command.Parameters.Add("$seq", SqliteType.Integer);
+            foreach (long seq in seqs)
+            {
+                parameter.Value = seq;
+                command.ExecuteNonQuery();
+            }
+
+            return seqs.Count;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Every action's audit chain head: the last sequence the state counts, its hash, and how many of its records are not
+    /// in the region's store yet (still in the state or in the outbox).
+    /// </summary>
     public async Task<Dictionary<string, (long Sequence, string? Hash, int Pending)>> ChainHeadsAsync(CancellationToken cancellationToken = default)
     {
         await using SqliteConnection connection = database.Open();
+        var outbox = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using (SqliteCommand pending = connection.CreateCommand())
+        {
+            pending.CommandText = "SELECT action_id, COUNT(*) FROM audit_outbox GROUP BY action_id";
+            await using SqliteDataReader rows = await pending.ExecuteReaderAsync(cancellationToken);
+            while (await rows.ReadAsync(cancellationToken))
+            {
+                outbox[rows.GetString(0)] = rows.GetInt32(1);
+            }
+        }
+
         await using SqliteCommand command = connection.CreateCommand();
         command.CommandText = "SELECT id, state FROM actions";
         var heads = new Dictionary<string, (long, string?, int)>(StringComparer.Ordinal);
         await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            string id = reader.GetString(0);
             ProcessState state = CoreJson.DeserializeState(reader.GetString(1));
-            heads[reader.GetString(0)] = (state.NextSequence - 1, state.LastHash, state.PendingAudit.Count);
+            heads[id] = (state.NextSequence - 1, state.LastHash, state.PendingAudit.Count + outbox.GetValueOrDefault(id));
         }
 
         return heads;
     }
 
+    /// <summary>How many audit records wait in the outbox for their files.</summary>
+    public async Task<long> OutboxCountAsync(CancellationToken cancellationToken = default)
+    {
+        await using SqliteConnection connection = database.Open();
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM audit_outbox";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>How many actions are unfinished and finished.</summary>
     public async Task<(long Pending, long Finished)> CountsAsync(CancellationToken cancellationToken = default)
     {
         await using SqliteConnection connection = database.Open();

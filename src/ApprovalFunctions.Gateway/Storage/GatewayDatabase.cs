@@ -1,16 +1,27 @@
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace ApprovalFunctions.Gateway.Storage;
 
 /// <summary>
-/// The gateway's SQLite database: WAL journal (readers never block the writer), immediate write transactions, and a
+/// The gateway's SQLite database: WAL journal (readers never block the writer), one writer with group commit, and a
 /// schema created or upgraded at start-up.
 /// </summary>
-internal sealed class GatewayDatabase
+/// <remarks>
+/// SQLite admits one writer, and a commit costs far more than the statements in it. Every write therefore goes through
+/// <see cref="WriteAsync{T}"/>: a single writer connection takes all writes queued meanwhile, runs each inside its own
+/// savepoint (one failing write rolls back only itself), commits them together, and only then completes their callers.
+/// Nothing is acknowledged before it is durable, and racing connections never meet SQLITE_BUSY (on which
+/// Microsoft.Data.Sqlite sleeps 150 ms). The state directory lock guarantees that no other process writes.
+/// </remarks>
+internal sealed class GatewayDatabase : IAsyncDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
+    private const int MaxBatch = 512;
 
     private readonly string _connectionString;
+    private readonly Channel<WriteItem> _writes = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lazy<Task> _writer;
 
     public GatewayDatabase(string path)
     {
@@ -23,10 +34,12 @@ internal sealed class GatewayDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        _writer = new Lazy<Task>(() => Task.Run(WriterLoopAsync));
     }
 
     public string Path { get; }
 
+    /// <summary>A connection for reading (pooled).</summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
@@ -36,6 +49,130 @@ internal sealed class GatewayDatabase
         pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in the next group commit and returns its result once that commit is durable. An
+    /// exception from <paramref name="work"/> undoes only its own statements and is rethrown to this caller.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _ = _writer.Value;
+        var item = new WriteItem<T>(work, cancellationToken);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(item), this);
+
+        return item.Completion.Task;
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        SqliteConnection? connection = null;
+        var batch = new List<WriteItem>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out WriteItem? item))
+            {
+                if (!item.Cancelled)
+                {
+                    batch.Add(item);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                connection ??= Open();
+                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+                var context = new WriteContext(connection, transaction);
+                foreach (WriteItem item in batch)
+                {
+                    context.Execute("SAVEPOINT w");
+                    try
+                    {
+                        item.Run(context);
+                        context.Execute("RELEASE w");
+                    }
+                    catch (Exception ex)
+                    {
+                        context.Execute("ROLLBACK TO w");
+                        context.Execute("RELEASE w");
+                        item.Failed = ex;
+                    }
+                }
+
+                transaction.Commit();
+                foreach (WriteItem item in batch)
+                {
+                    item.Complete();
+                }
+            }
+            catch (Exception ex)
+            {
+                // The commit (or the connection) failed: nothing of this batch is durable; every caller hears so.
+                foreach (WriteItem item in batch)
+                {
+                    item.Fail(ex);
+                }
+
+                connection?.Dispose();
+                connection = null;
+            }
+        }
+
+        connection?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        if (_writer.IsValueCreated)
+        {
+            await _writer.Value;
+        }
+    }
+
+    private abstract class WriteItem
+    {
+        public Exception? Failed { get; set; }
+
+        public abstract bool Cancelled { get; }
+
+        public abstract void Run(WriteContext context);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class WriteItem<T>(Func<WriteContext, T> work, CancellationToken cancellationToken) : WriteItem
+    {
+        private T _result = default!;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool Cancelled => cancellationToken.IsCancellationRequested && Completion.TrySetCanceled(cancellationToken);
+
+        public override void Run(WriteContext context) => _result = work(context);
+
+        public override void Complete()
+        {
+            if (Failed is not null)
+            {
+                Completion.TrySetException(Failed);
+            }
+            else
+            {
+                Completion.TrySetResult(_result);
+            }
+        }
+
+        public override void Fail(Exception ex) => Completion.TrySetException(ex);
     }
 
     public void Migrate()
@@ -77,6 +214,7 @@ internal sealed class GatewayDatabase
                 person    TEXT NOT NULL,
                 PRIMARY KEY (person, action_id)
             ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS eligibility_action ON eligibility (action_id);
             CREATE TABLE IF NOT EXISTS votes (
                 action_id TEXT NOT NULL REFERENCES actions (id),
                 person    TEXT NOT NULL,
@@ -104,6 +242,14 @@ internal sealed class GatewayDatabase
                 webhook_error    TEXT
             );
             CREATE INDEX IF NOT EXISTS releases_webhook ON releases (webhook_next_at) WHERE webhook_status = 'pending';
+            CREATE TABLE IF NOT EXISTS audit_outbox (
+                seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id TEXT NOT NULL,
+                region    TEXT NOT NULL,
+                key       TEXT NOT NULL,
+                content   BLOB NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS audit_outbox_action ON audit_outbox (action_id);
             """;
         command.ExecuteNonQuery();
         command.CommandText = "SELECT version FROM schema_version";
@@ -117,7 +263,32 @@ internal sealed class GatewayDatabase
         {
             throw new InvalidOperationException($"The database at {Path} has schema version {version}; this gateway reads {SchemaVersion}. Upgrade the gateway.");
         }
+        else
+        {
+            // Version 2 added the audit outbox, created above.
+            command.CommandText = $"UPDATE schema_version SET version = {SchemaVersion}";
+            command.ExecuteNonQuery();
+        }
 
         transaction.Commit();
+    }
+}
+
+/// <summary>The open write transaction a <see cref="GatewayDatabase.WriteAsync{T}"/> callback runs in.</summary>
+internal sealed class WriteContext(SqliteConnection connection, SqliteTransaction transaction)
+{
+    /// <summary>A command enlisted in the transaction.</summary>
+    public SqliteCommand CreateCommand()
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        return command;
+    }
+
+    internal void Execute(string sql)
+    {
+        using SqliteCommand command = CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 }

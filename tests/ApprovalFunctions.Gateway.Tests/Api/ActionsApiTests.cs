@@ -244,6 +244,30 @@ public sealed class ActionsApiTests : IDisposable
         Assert.NotEqual(first.Str("id"), others.Str("id"));
     }
 
+    [Fact]
+    public async Task Submit_IdempotencyKeyHeader_WorksLikeTheBodyFieldAndMustAgreeWithIt()
+    {
+        HttpClient agent = _gateway.Agent();
+        async Task<(HttpResponseMessage, JsonObject)> Send(string body, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/actions?wait=PT5S") { Content = Support.Api.Json(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            HttpResponseMessage response = await agent.SendAsync(request);
+            return (response, await response.Body());
+        }
+
+        (_, JsonObject first) = await Send(Support.Api.Read, "hdr-1");
+        (_, JsonObject again) = await Send(Support.Api.Read, "hdr-1");
+        (HttpResponseMessage reused, _) = await Send(Support.Api.Delete, "hdr-1");
+        (HttpResponseMessage disagree, JsonObject problem) = await Send(
+            """{"type":"crm.contact.read","summary":"Look up","idempotencyKey":"body-key","data":{"sourceRegion":"westeurope"}}""", "hdr-2");
+
+        Assert.Equal(first.Str("id"), again.Str("id"));
+        Assert.Equal(HttpStatusCode.Conflict, reused.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, disagree.StatusCode);
+        Assert.Contains("Idempotency-Key", problem.ToJsonString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{"type":"x","summary":""", "urn:approval-functions:problem:malformed-json", 400)]
     [InlineData("""{"type":5,"summary":"s"}""", "urn:approval-functions:problem:invalid-action", 400)]
@@ -385,6 +409,7 @@ public sealed class ActionsApiTests : IDisposable
         Assert.Equal("crm.contact.read", full["records"]![0]!.Str("content.action.type"));
         Assert.Null(timeline["records"]);
         Assert.DoesNotContain("Look up a contact", timeline.ToJsonString(), StringComparison.Ordinal);
+        await _gateway.AuditFilesWrittenAsync();
         var files = Gateway.Audit.FileAuditStore.ReadDirectory(Path.Combine(_gateway.StateDirectory, "audit")).ToList();
         Assert.True(AuditVerifier.Verify(files).Ok);
         Assert.All(Directory.EnumerateFiles(Path.Combine(_gateway.StateDirectory, "audit"), "*.json", SearchOption.AllDirectories),

@@ -20,6 +20,7 @@ public sealed class AuditAndReceiptCommandTests : IDisposable
     {
         await _gateway.Agent().SubmitAsync(Support.Api.Delete);
         (_, JsonObject released) = await _gateway.Agent().SubmitAsync(Support.Api.Read);
+        await _gateway.AuditFilesWrittenAsync();
         return released;
     }
 

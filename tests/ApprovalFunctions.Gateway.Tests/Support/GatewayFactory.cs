@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Gateway.Runner;
+using ApprovalFunctions.Gateway.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,6 +74,18 @@ internal sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         Clock.Advance(by);
         Service<RunnerSignal>().Wake();
+    }
+
+    /// <summary>Waits until the audit writer has written every committed record to the region directories.</summary>
+    public async Task AuditFilesWrittenAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await Service<ActionStore>().OutboxCountAsync() > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the audit outbox did not drain within 10 s");
+            Service<AuditSignal>().Wake();
+            await Task.Delay(20);
+        }
     }
 
     public HttpClient Agent(string key = "test-etl-key")
