@@ -39,7 +39,14 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         LocalHttpServer? server = null;
         app.Run(async context =>
         {
-            using var reader = new StreamReader(context.Request.Body);
+            // Clients may compress request bodies (the Graph SDK gzips them), as real services accept.
+            Stream content = context.Request.Headers.ContentEncoding.ToString() switch
+            {
+                "gzip" => new System.IO.Compression.GZipStream(context.Request.Body, System.IO.Compression.CompressionMode.Decompress),
+                "br" => new System.IO.Compression.BrotliStream(context.Request.Body, System.IO.Compression.CompressionMode.Decompress),
+                _ => context.Request.Body,
+            };
+            using var reader = new StreamReader(content);
             string body = await reader.ReadToEndAsync();
             var request = new RecordedRequest(
                 context.Request.Method,

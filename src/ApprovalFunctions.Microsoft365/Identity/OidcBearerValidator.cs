@@ -30,6 +30,15 @@ public sealed class OidcIssuerOptions
     /// <summary>Tolerance for clock differences.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often the metadata and keys are fetched again in any case.</summary>
+    public TimeSpan MetadataRefreshInterval { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// The shortest time between two fetches caused by tokens naming an unknown key, so that a stream of forged key ids
+    /// cannot turn the validator into a load generator against the issuer.
+    /// </summary>
+    public TimeSpan UnknownKeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming what is missing or wrong.</summary>
     public OidcIssuerOptions Validate(string section)
     {
@@ -110,10 +119,7 @@ public class OidcBearerValidator
 
     /// <summary>Creates a validator that fetches the issuer's metadata over HTTP(S).</summary>
     public OidcBearerValidator(OidcIssuerOptions options, HttpClient httpClient, TimeProvider? time = null)
-        : this(Check.NotNull(options), new ConfigurationManager<OpenIdConnectConfiguration>(
-            options.MetadataAddress,
-            new OpenIdConnectConfigurationRetriever(),
-            new HttpDocumentRetriever(Check.NotNull(httpClient)) { RequireHttps = options.RequireHttpsMetadata }), time)
+        : this(Check.NotNull(options), new RefreshingMetadata(options, Check.NotNull(httpClient), time ?? TimeProvider.System), time)
     {
     }
 
@@ -228,4 +234,70 @@ public class OidcBearerValidator
     }
 
     private static BearerValidationResult Fail(BearerFailure failure, string message) => new(null, failure, message);
+}
+
+/// <summary>
+/// An issuer's metadata and keys, fetched on first use, again every <see cref="OidcIssuerOptions.MetadataRefreshInterval"/>,
+/// and on request (a token naming an unknown key) at most every <see cref="OidcIssuerOptions.UnknownKeyRefreshInterval"/>.
+/// A failed refetch keeps the last good metadata. Times come from the injected clock.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as its validator; SemaphoreSlim needs disposing only when its wait handle is used, which it never is here.")]
+internal sealed class RefreshingMetadata(OidcIssuerOptions options, HttpClient http, TimeProvider time) : IConfigurationManager<OpenIdConnectConfiguration>
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HttpDocumentRetriever _retriever = new(http) { RequireHttps = options.RequireHttpsMetadata };
+    private OpenIdConnectConfiguration? _current;
+    private DateTimeOffset _fetchedAt;
+    private DateTimeOffset _lastRequested = DateTimeOffset.MinValue;
+    private bool _refreshRequested;
+
+    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        if (_current is { } current && !_refreshRequested && now - _fetchedAt < options.MetadataRefreshInterval)
+        {
+            return current;
+        }
+
+        await _gate.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            if (_current is { } fresh && !_refreshRequested && now - _fetchedAt < options.MetadataRefreshInterval)
+            {
+                return fresh;
+            }
+
+            try
+            {
+                _current = await OpenIdConnectConfigurationRetriever.GetAsync(options.MetadataAddress, _retriever, cancel).ConfigureAwait(false);
+                _fetchedAt = time.GetUtcNow();
+            }
+            catch (Exception ex) when (_current is not null && ex is IOException or HttpRequestException or InvalidOperationException)
+            {
+                // The issuer is unreachable: keep validating with the keys we have; try again later.
+                _fetchedAt = time.GetUtcNow() - options.MetadataRefreshInterval + options.UnknownKeyRefreshInterval;
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                throw new InvalidOperationException(ex.Message, ex);
+            }
+
+            _refreshRequested = false;
+            return _current;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void RequestRefresh()
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        if (now - _lastRequested >= options.UnknownKeyRefreshInterval)
+        {
+            _lastRequested = now;
+            _refreshRequested = true;
+        }
+    }
 }
