@@ -136,30 +136,52 @@ internal sealed class ActionService(
 
     public async Task<IResult> DecideAsync(Caller approver, string id, DecisionBody body, string? idempotencyKey, string channel, CancellationToken cancellationToken)
     {
+        DecisionOutcome outcome = await DecideCoreAsync(approver, id, body, idempotencyKey, channel, cancellationToken);
+        return outcome switch
+        {
+            { Field: string field } => ProblemResponses.BadRequest(field, outcome.Message),
+            { Status: 404 } => ProblemResponses.NotFound($"Action {LogText.Quote(id)}"),
+            { Verdict: { Kind: VerdictKind.Refused } refused } => ProblemResponses.Result(outcome.Status, "urn:approval-functions:problem:decision-refused",
+                "The decision was refused.", refused.Message, reason: CoreJson.Name(refused.Reason!.Value)),
+            _ => Results.Json(new JsonObject
+            {
+                ["verdict"] = CoreJson.Name(outcome.Verdict!.Kind),
+                ["message"] = outcome.Verdict.Message,
+                ["decisionId"] = outcome.DecisionId,
+                ["status"] = PublicUrls.Status(id),
+            }),
+        };
+    }
+
+    /// <summary>
+    /// Validates and applies a decision for any channel (API, portal, Outlook): the approver's identity comes from their
+    /// credentials, never from the body. The outcome carries the HTTP status each channel maps to its own answer.
+    /// </summary>
+    public async Task<DecisionOutcome> DecideCoreAsync(Caller approver, string id, DecisionBody body, string? idempotencyKey, string channel, CancellationToken cancellationToken)
+    {
         if (body.Decision is not ("approve" or "reject"))
         {
-            return ProblemResponses.BadRequest("decision", "must be approve or reject");
+            return DecisionOutcome.Invalid("decision", "must be approve or reject");
         }
 
         if (string.IsNullOrWhiteSpace(body.ActionDigest))
         {
-            return ProblemResponses.BadRequest("actionDigest", "is required: send the digest of the action you reviewed");
+            return DecisionOutcome.Invalid("actionDigest", "is required: send the digest of the action you reviewed");
         }
 
         if (body.Comment is { Length: > 2000 })
         {
-            return ProblemResponses.BadRequest("comment", "must be at most 2000 characters");
+            return DecisionOutcome.Invalid("comment", "must be at most 2000 characters");
         }
 
         if (body.Decision == "reject" && string.IsNullOrWhiteSpace(body.Comment))
         {
-            return ProblemResponses.BadRequest("comment", "is required when rejecting: say why");
+            return DecisionOutcome.Invalid("comment", "is required when rejecting: say why");
         }
 
-        StoredAction? stored = await store.GetAsync(id, cancellationToken);
-        if (stored is null)
+        if (!ActionIds.IsValid(id) || await store.GetAsync(id, cancellationToken) is null)
         {
-            return ProblemResponses.NotFound($"Action {LogText.Quote(id)}");
+            return new DecisionOutcome(404, null, "no such action", null, null);
         }
 
         // Idempotent per approver and key: a retried submission is the same decision.
@@ -172,24 +194,13 @@ internal sealed class ActionService(
         string approverName = LogText.Sanitize(approver.Id, 64);
         string verdictName = CoreJson.Name(verdict.Kind) + (verdict.Reason is RefusalReason r ? ":" + CoreJson.Name(r) : string.Empty);
         Log.Decided(logger, id, approverName, verdictName);
-        if (verdict.Kind == VerdictKind.Refused)
+        int status = verdict.Reason switch
         {
-            int status = verdict.Reason switch
-            {
-                RefusalReason.SelfApproval or RefusalReason.AgentApproval or RefusalReason.OwnerApproval or RefusalReason.ManagerChain or RefusalReason.NotEligible => 403,
-                _ => 409,
-            };
-            return ProblemResponses.Result(status, "urn:approval-functions:problem:decision-refused", "The decision was refused.", verdict.Message,
-                reason: CoreJson.Name(verdict.Reason!.Value));
-        }
-
-        return Results.Json(new JsonObject
-        {
-            ["verdict"] = CoreJson.Name(verdict.Kind),
-            ["message"] = verdict.Message,
-            ["decisionId"] = decisionId,
-            ["status"] = PublicUrls.Status(id),
-        });
+            null => 200,
+            RefusalReason.SelfApproval or RefusalReason.AgentApproval or RefusalReason.OwnerApproval or RefusalReason.ManagerChain or RefusalReason.NotEligible => 403,
+            _ => 409,
+        };
+        return new DecisionOutcome(status, null, verdict.Message, verdict, decisionId);
     }
 
     public async Task<IResult> CancelAsync(Caller agent, string id, string? reason, CancellationToken cancellationToken)
@@ -412,3 +423,9 @@ internal sealed record DecisionBody(string? Decision, string? Comment, string? A
 
 /// <summary>The body of <c>POST /api/actions/{id}/cancel</c>.</summary>
 internal sealed record CancelBody(string? Reason);
+
+/// <summary>What became of a decision: a bad request (naming the field), no such action, or the process's verdict.</summary>
+internal sealed record DecisionOutcome(int Status, string? Field, string Message, DecisionVerdict? Verdict, string? DecisionId)
+{
+    public static DecisionOutcome Invalid(string field, string message) => new(400, field, message, null, null);
+}

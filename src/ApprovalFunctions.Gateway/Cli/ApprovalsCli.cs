@@ -28,6 +28,7 @@ internal static class ApprovalsCli
         var root = new RootCommand("ApprovalFunctions: action-level approvals for AI agents. Without a command, starts the gateway.");
         root.Add(PolicyCommands.Create(console));
         root.Add(MaskCommand.Create(console));
+        root.Add(CardCommand.Create(console));
         root.Add(AuditCommands.Create(console));
         root.Add(ReceiptCommands.Create(console));
         root.Add(ReceiptCommands.Keys(console));

@@ -1,6 +1,7 @@
 using ApprovalFunctions.Gateway.Api;
 using ApprovalFunctions.Gateway.Cli;
 using ApprovalFunctions.Gateway.Identity;
+using ApprovalFunctions.Gateway.Microsoft365;
 using ApprovalFunctions.Gateway.Policies;
 using ApprovalFunctions.Gateway.Release;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,6 +27,7 @@ internal static class GatewayHost
         builder.Services.AddProcessRunner();
         builder.Services.AddRelease();
         builder.Services.AddApproverDelivery();
+        builder.Services.AddMicrosoft365(builder.Configuration);
         builder.Services.AddGatewayApi();
 
         WebApplication app = builder.Build();
@@ -124,6 +126,7 @@ internal static class GatewayHost
             app.MapDevIdentities();
         }
 
+        app.MapOutlookDecisions();
         app.MapPortal();
     }
 }
@@ -153,6 +156,8 @@ internal static class StartupSummary
             $"  receipts    {keys.SigningKey.KeyId} ({keys.KeyPath}{(keys.Generated ? ", generated now" : string.Empty)}); public key at GET /api/receipts/keys",
             $"  identities  {identities.People.Count} people, {identities.Agents.Count} agent(s), {identities.Executors.Count} executor(s)",
             $"  release     {(webhook is null ? "executors poll GET /api/releases" : "webhook " + webhook + " and GET /api/releases")}",
+            $"  approvers   notified by {string.Join(", ", services.GetServices<ApprovalFunctions.Microsoft365.Notifications.IApprovalNotifier>().Select(n => n.Channel))}; "
+                + $"directory: {(services.GetRequiredService<ApprovalFunctions.Microsoft365.Directory.IDirectoryLookup>() is ApprovalFunctions.Microsoft365.Directory.GraphDirectory ? "Microsoft Graph" : "identities file")}",
             $"  api         {urls.Base}api/openapi.json",
         };
         if (dev)

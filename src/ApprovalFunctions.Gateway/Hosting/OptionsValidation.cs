@@ -17,6 +17,7 @@ internal static class GatewaySettings
         Collect<ReleaseOptions>(services, failures);
         Collect<IdentityOptions>(services, failures);
         Collect<MaskingOptions>(services, failures);
+        Collect<ApprovalFunctions.Microsoft365.Notifications.Microsoft365Options>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("settings", typeof(GatewayOptions), failures);

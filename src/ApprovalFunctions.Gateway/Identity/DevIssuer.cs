@@ -32,12 +32,7 @@ internal sealed class DevIssuer
         else
         {
             ecdsa.GenerateKey(ECCurve.NamedCurves.nistP256);
-            Directory.CreateDirectory(Path.GetDirectoryName(keyPath)!);
-            File.WriteAllText(keyPath, ecdsa.ExportECPrivateKeyPem());
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            Hosting.SecretFiles.Create(keyPath, ecdsa.ExportECPrivateKeyPem());
         }
 
         _key = new ECDsaSecurityKey(ecdsa) { KeyId = "dev-" + Convert.ToHexStringLower(SHA256.HashData(ecdsa.ExportSubjectPublicKeyInfo()))[..12] };

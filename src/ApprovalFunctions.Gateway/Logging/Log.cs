@@ -42,6 +42,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Authentication by {Method} failed: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string method, string reason);
 
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Outlook action on {ActionId} refused (card {CorrelationId}, request {RequestId}): {Reason}")]
+    public static partial void OutlookRefused(ILogger logger, string actionId, string correlationId, string requestId, string reason);
+
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "Notification of {ActionId} round {Round} over {Channel} failed: {Error}")]
     public static partial void NotifyFailed(ILogger logger, string actionId, int round, string channel, string error);
 }

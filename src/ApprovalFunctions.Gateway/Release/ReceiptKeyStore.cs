@@ -81,10 +81,6 @@ internal sealed class ReceiptKeyStore
             pem = ecdsa.ExportPkcs8PrivateKeyPem();
         }
 
-        File.WriteAllText(path, pem);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        SecretFiles.Create(path, pem);
     }
 }

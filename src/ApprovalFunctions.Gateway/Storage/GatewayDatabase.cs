@@ -250,6 +250,14 @@ internal sealed class GatewayDatabase : IAsyncDisposable
                 content   BLOB NOT NULL
             );
             CREATE INDEX IF NOT EXISTS audit_outbox_action ON audit_outbox (action_id);
+            CREATE TABLE IF NOT EXISTS deliveries (
+                key          TEXT PRIMARY KEY,
+                delivered_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS used_card_tokens (
+                token_id   TEXT PRIMARY KEY,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
             """;
         command.ExecuteNonQuery();
         command.CommandText = "SELECT version FROM schema_version";
@@ -265,7 +273,7 @@ internal sealed class GatewayDatabase : IAsyncDisposable
         }
         else
         {
-            // Version 2 added the audit outbox, created above.
+            // Version 2 added the audit outbox and the Microsoft 365 ledgers, created above.
             command.CommandText = $"UPDATE schema_version SET version = {SchemaVersion}";
             command.ExecuteNonQuery();
         }

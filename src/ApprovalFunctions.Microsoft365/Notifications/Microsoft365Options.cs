@@ -56,6 +56,9 @@ public sealed class Microsoft365Options
     /// <summary>How long directory answers are cached.</summary>
     public TimeSpan DirectoryCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The key that signs Outlook card tokens (base64, at least 32 bytes); hosts generate one when it is absent.</summary>
+    public string? CardTokenKey { get; set; }
+
     /// <summary>Where Entra's OpenID metadata is (default: the tenant's v2.0 metadata).</summary>
     public string? MetadataAddress { get; set; }
 
@@ -95,6 +98,11 @@ public sealed class Microsoft365Options
             failures.Add("Microsoft365:GraphBaseUrl must be an absolute https URL.");
         }
 
+        if (CardTokenKey is not null && (!IsBase64(CardTokenKey, out int length) || length < 32))
+        {
+            failures.Add("Microsoft365:CardTokenKey must be base64 of at least 32 bytes.");
+        }
+
         if (CertificatePath is not null && !File.Exists(CertificatePath))
         {
             failures.Add($"Microsoft365:CertificatePath '{CertificatePath}' does not exist.");
@@ -124,5 +132,12 @@ public sealed class Microsoft365Options
         }
 
         return failures;
+    }
+
+    private static bool IsBase64(string text, out int length)
+    {
+        var buffer = new byte[text.Length];
+        bool ok = Convert.TryFromBase64String(text, buffer, out length);
+        return ok;
     }
 }

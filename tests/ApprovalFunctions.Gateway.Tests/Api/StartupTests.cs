@@ -12,6 +12,8 @@ public class StartupTests
     [InlineData("Release:WebhookUrl", "ftp://x", "Release:WebhookUrl must be an absolute http(s) URL")]
     [InlineData("Identity:ApiKeys:0:Id", "agent-x", "Identity:ApiKeys:0:KeyHash must be sha256:<64 hex digits>")]
     [InlineData("Masking:Classifications:pii:0", "secrets..x", "Masking:Classifications:pii")]
+    [InlineData("Microsoft365:Outlook:Mailbox", "approvals@contoso.com", "Microsoft365:TenantId must be the tenant's id")]
+    [InlineData("Microsoft365:Teams:WorkflowsWebhookUrl", "http://example.com/hook", "Microsoft365:Teams:WorkflowsWebhookUrl must be an absolute https URL")]
     public async Task Start_InvalidSetting_FailsNamingTheSetting(string key, string value, string message)
     {
         using var temp = new TempDirectory();

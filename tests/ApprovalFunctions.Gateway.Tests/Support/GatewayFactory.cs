@@ -30,9 +30,11 @@ internal sealed class GatewayFactory : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _state = new();
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public GatewayFactory(Dictionary<string, string?>? settings = null, string? policies = null)
+    public GatewayFactory(Dictionary<string, string?>? settings = null, string? policies = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             ["Gateway:StateDirectory"] = _state.Path,
@@ -63,6 +65,7 @@ internal sealed class GatewayFactory : WebApplicationFactory<Program>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            _services?.Invoke(services);
         });
     }
 

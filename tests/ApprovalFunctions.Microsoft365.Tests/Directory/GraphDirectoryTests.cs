@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.Microsoft365.Directory;
-using ApprovalFunctions.Microsoft365.Tests.Support;
+using ApprovalFunctions.Tests.Shared;
 
 namespace ApprovalFunctions.Microsoft365.Tests.Directory;
 

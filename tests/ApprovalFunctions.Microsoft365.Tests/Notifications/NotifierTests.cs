@@ -9,7 +9,6 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.Microsoft365.Graph;
 using ApprovalFunctions.Microsoft365.Notifications;
 using ApprovalFunctions.Microsoft365.Outlook;
-using ApprovalFunctions.Microsoft365.Tests.Support;
 using ApprovalFunctions.Tests.Shared;
 
 namespace ApprovalFunctions.Microsoft365.Tests.Notifications;

@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Microsoft365.Graph;
-using ApprovalFunctions.Tests.Shared;
 using Azure.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Graph;
 
-namespace ApprovalFunctions.Microsoft365.Tests.Support;
+namespace ApprovalFunctions.Tests.Shared;
 
 /// <summary>
 /// A stand-in for Microsoft Graph on 127.0.0.1: answers configured per method and path (a queue per route, the last
@@ -36,7 +35,10 @@ internal sealed class FakeGraph : IAsyncDisposable
     public void On(string method, string path, params Answer[] answers) =>
         _routes[method + " " + path] = new ConcurrentQueue<Answer>(answers);
 
-    public GraphServiceClient Client(TimeProvider? time = null) => GraphClients.Create(new StaticTokenCredential(), BaseUrl, time);
+    /// <summary>Stands in for Entra's client-credentials flow, which cannot be reached from here; Graph calls carry its token.</summary>
+    public static TokenCredential Credential { get; } = new StaticTokenCredential();
+
+    public GraphServiceClient Client(TimeProvider? time = null) => GraphClients.Create(Credential, BaseUrl, time);
 
     private async Task HandleAsync(HttpContext context, RecordedRequest request)
     {
@@ -65,7 +67,6 @@ internal sealed class FakeGraph : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-    /// <summary>Stands in for Entra's client-credentials flow, which cannot be reached from here; Graph calls carry its token.</summary>
     private sealed class StaticTokenCredential : TokenCredential
     {
         public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
