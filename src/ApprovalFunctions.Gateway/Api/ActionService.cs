@@ -25,6 +25,7 @@ internal sealed class ActionService(
     FileAuditStore audit,
     ActionLocks locks,
     StepExecutor executor,
+    Core.Masking.Masker masker,
     RunnerSignal runner,
     ActionCompletions completions,
     PublicUrls urls,
@@ -238,6 +239,22 @@ internal sealed class ActionService(
 
         runner.Wake(id);
         return await RespondAsync(id, agent, TimeSpan.FromSeconds(2), created: false, cancellationToken);
+    }
+
+    /// <summary>The Teams/portal card of the action (masked), as the channels get it: the portal renders the same JSON.</summary>
+    public async Task<IResult> CardAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        StoredAction? stored = await VisibleAsync(caller, id, cancellationToken);
+        if (stored is null)
+        {
+            return ProblemResponses.NotFound($"Action {LogText.Quote(id)}");
+        }
+
+        ProcessState state = stored.State;
+        ActionRequest action = ActionParser.Parse(stored.Body, new ActionLimits { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 }).Action!;
+        Core.Masking.ReviewerView view = masker.Mask(action, state.Decision, state.Agent);
+        var context = new Core.Cards.CardContext(id, urls.Review(id), state.Deadline ?? state.ReceivedAt, ApprovalProcess.FromState(state).Tally());
+        return Results.Json(Core.Cards.ApprovalCards.Teams(view, context));
     }
 
     public async Task<IResult> AuditAsync(Caller caller, string id, CancellationToken cancellationToken)

@@ -56,6 +56,9 @@ internal static class GatewayEndpoints
         api.MapGet("/actions/{id}/audit", (HttpContext http, ActionService actions, string id) =>
             actions.AuditAsync(Caller.From(http.User), id, http.RequestAborted)).RequireAuthorization(AuthorizationPolicies.AnyCaller);
 
+        api.MapGet("/actions/{id}/card", (HttpContext http, ActionService actions, string id) =>
+            actions.CardAsync(Caller.From(http.User), id, http.RequestAborted)).RequireAuthorization(AuthorizationPolicies.AnyCaller);
+
         api.MapGet("/approvals", (HttpContext http, ActionService actions, string? status, int? limit) =>
             actions.InboxAsync(Caller.From(http.User), status ?? "pending", limit ?? 100, http.RequestAborted)).RequireAuthorization(Roles.Approver);
 

@@ -18,6 +18,7 @@ internal static class GatewaySettings
         Collect<IdentityOptions>(services, failures);
         Collect<MaskingOptions>(services, failures);
         Collect<ApprovalFunctions.Microsoft365.Notifications.Microsoft365Options>(services, failures);
+        Collect<PortalOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("settings", typeof(GatewayOptions), failures);
@@ -226,5 +227,34 @@ internal sealed class MaskingOptionsValidation : IValidateOptions<MaskingOptions
         {
             return ValidateOptionsResult.Fail(ex.Message);
         }
+    }
+}
+
+internal sealed class PortalOptionsValidation : IValidateOptions<PortalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    {
+        if (!options.EntraSignIn)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        var failures = new List<string>();
+        if (!Guid.TryParse(options.ClientId, out _))
+        {
+            failures.Add("Portal:ClientId must be the portal app registration's client id (a GUID).");
+        }
+
+        if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out Uri? authority) || authority.Scheme != Uri.UriSchemeHttps)
+        {
+            failures.Add("Portal:Authority must be an https URL such as https://login.microsoftonline.com/<tenant>.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Scope))
+        {
+            failures.Add("Portal:Scope must name the gateway API's Approvals.Decide scope (api://…/Approvals.Decide).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

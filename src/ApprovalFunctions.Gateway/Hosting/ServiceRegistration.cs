@@ -30,6 +30,8 @@ internal static class ServiceRegistration
         services.AddOptions<ReleaseOptions>().BindConfiguration(ReleaseOptions.Section).ValidateOnStart();
         services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateOnStart();
         services.AddOptions<MaskingOptions>().BindConfiguration("Masking").ValidateOnStart();
+        services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidation>();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidation>();
         services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidation>();
         services.AddSingleton<IValidateOptions<ReceiptOptions>, ReceiptOptionsValidation>();
