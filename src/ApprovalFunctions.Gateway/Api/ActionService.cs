@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Core.Actions;
@@ -160,24 +159,9 @@ internal sealed class ActionService(
     /// </summary>
     public async Task<DecisionOutcome> DecideCoreAsync(Caller approver, string id, DecisionBody body, string? idempotencyKey, string channel, CancellationToken cancellationToken)
     {
-        if (body.Decision is not ("approve" or "reject"))
+        if (Core.Api.DecisionInput.Validate(body.Decision, body.Comment, body.ActionDigest) is FieldError invalid)
         {
-            return DecisionOutcome.Invalid("decision", "must be approve or reject");
-        }
-
-        if (string.IsNullOrWhiteSpace(body.ActionDigest))
-        {
-            return DecisionOutcome.Invalid("actionDigest", "is required: send the digest of the action you reviewed");
-        }
-
-        if (body.Comment is { Length: > 2000 })
-        {
-            return DecisionOutcome.Invalid("comment", "must be at most 2000 characters");
-        }
-
-        if (body.Decision == "reject" && string.IsNullOrWhiteSpace(body.Comment))
-        {
-            return DecisionOutcome.Invalid("comment", "is required when rejecting: say why");
+            return DecisionOutcome.Invalid(invalid.Field, invalid.Message);
         }
 
         if (!ActionIds.IsValid(id) || await store.GetAsync(id, cancellationToken) is null)
@@ -188,9 +172,9 @@ internal sealed class ActionService(
         // Idempotent per approver and key: a retried submission is the same decision.
         string decisionId = idempotencyKey is null
             ? "d_" + RandomNumberGenerator.GetHexString(24, lowercase: true)
-            : "dk_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(approver.Id + "\n" + idempotencyKey)))[..32];
+            : Core.Api.DerivedIds.Decision(approver.Id, idempotencyKey);
         var decision = new DecisionReceived(decisionId, approver.AsApprover(), body.Decision == "approve" ? ApprovalChoice.Approve : ApprovalChoice.Reject,
-            body.Comment, body.ActionDigest, channel, time.GetUtcNow());
+            body.Comment, body.ActionDigest!, channel, time.GetUtcNow());
         DecisionVerdict verdict = await ApplyOrQueueAsync(id, decision, cancellationToken);
         string approverName = LogText.Sanitize(approver.Id, 64);
         string verdictName = CoreJson.Name(verdict.Kind) + (verdict.Reason is RefusalReason r ? ":" + CoreJson.Name(r) : string.Empty);
@@ -280,7 +264,7 @@ internal sealed class ActionService(
             });
         }
 
-        return Results.Json(new JsonObject { ["actionId"] = id, ["timeline"] = Views.Timeline(records) });
+        return Results.Json(new JsonObject { ["actionId"] = id, ["timeline"] = Core.Api.ActionDocuments.Timeline(records) });
     }
 
     public async Task<IResult> InboxAsync(Caller approver, string status, int limit, CancellationToken cancellationToken)

@@ -20,5 +20,5 @@ internal sealed class PublicUrls
 
     public Uri Review(string actionId) => new(Base, "portal/review/" + Uri.EscapeDataString(actionId));
 
-    public static string Status(string actionId) => "/api/actions/" + Uri.EscapeDataString(actionId);
+    public static string Status(string actionId) => Core.Api.ActionDocuments.StatusPath(actionId);
 }
