@@ -90,56 +90,19 @@ internal sealed class GatewayAuthenticationHandler(
     private static AuthenticateResult Success(Caller caller) =>
         AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
 
-    /// <summary>Maps a validated token to a caller: app roles make agents, executors and auditors; the decide scope makes approvers.</summary>
+    /// <summary>Maps a validated token to a caller (the rules are shared with the Functions app).</summary>
     private Caller FromToken(ClaimsIdentity token)
     {
         IdentityOptions settings = identity.Value;
-        string? Claim(string type) => token.FindFirst(type)?.Value;
-        var roles = token.FindAll("roles").Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-        var scopes = (Claim("scp") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-        var gatewayRoles = new HashSet<string>(StringComparer.Ordinal);
-        string id = Claim("oid") ?? Claim("sub") ?? "unknown";
-        string? owner = null;
-        if (roles.Contains(settings.AgentRole))
+        TokenCaller caller = TokenCallers.From(token, new CallerRoleSettings
         {
-            gatewayRoles.Add(Roles.Agent);
-            id = Claim("azp") ?? Claim("appid") ?? id;
-            owner = settings.AgentOwners.GetValueOrDefault(id);
-        }
-
-        if (scopes.Contains(settings.ApproverScope))
-        {
-            gatewayRoles.Add(Roles.Approver);
-        }
-
-        if (roles.Contains(settings.ExecutorRole))
-        {
-            gatewayRoles.Add(Roles.Executor);
-        }
-
-        if (roles.Contains(settings.AuditorRole))
-        {
-            gatewayRoles.Add(Roles.Auditor);
-        }
-
-        string? email = Claim("preferred_username") ?? Claim("email") ?? Claim("upn");
-        return new Caller(id, Claim("name"), email, AuthStrength(token, settings), owner, gatewayRoles, "bearer");
-    }
-
-    private static string? AuthStrength(ClaimsIdentity token, IdentityOptions settings)
-    {
-        foreach (string context in token.FindAll("acrs").Select(c => c.Value))
-        {
-            if (settings.AuthContexts.TryGetValue(context, out string? strength))
-            {
-                return strength;
-            }
-        }
-
-        var methods = token.FindAll("amr").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return methods.Contains("fido") || methods.Contains("hwk") ? "phishingResistant"
-            : methods.Contains("mfa") ? "mfa"
-            : methods.Count > 0 ? "password"
-            : null;
+            AgentRole = settings.AgentRole,
+            ExecutorRole = settings.ExecutorRole,
+            AuditorRole = settings.AuditorRole,
+            ApproverScope = settings.ApproverScope,
+            AgentOwners = settings.AgentOwners,
+            AuthContexts = settings.AuthContexts,
+        });
+        return new Caller(caller.Id, caller.DisplayName, caller.Email, caller.AuthStrength, caller.Owner, caller.Roles, "bearer");
     }
 }

@@ -8,7 +8,7 @@ namespace ApprovalFunctions.Microsoft365.Outlook;
 /// <param name="Email">The user's sign-in name or e-mail address, lower-cased.</param>
 /// <param name="DisplayName">The user's name, when the token has it.</param>
 /// <param name="TenantId">The user's tenant.</param>
-/// <param name="AuthStrength"><c>mfa</c> when the token's <c>amr</c> says so; otherwise null (unknown).</param>
+/// <param name="AuthStrength">From the token's <c>amr</c> (see <see cref="TokenCallers.AuthStrength"/>); null when it does not say.</param>
 public sealed record ActionableMessageCaller(string ObjectId, string Email, string? DisplayName, string TenantId, string? AuthStrength = null);
 
 /// <summary>The outcome of validating an Actionable Messages token.</summary>
@@ -71,7 +71,6 @@ public class ActionableMessageTokenValidator
             return new(null, "the token does not name the user (oid, preferred_username and tid are required)");
         }
 
-        string? strength = identity.FindAll("amr").Any(c => c.Value is "mfa" or "fido" or "wia" or "rsa") ? "mfa" : null;
-        return new(new ActionableMessageCaller(objectId, email.ToLowerInvariant(), identity.FindFirst("name")?.Value, tenant, strength), null);
+        return new(new ActionableMessageCaller(objectId, email.ToLowerInvariant(), identity.FindFirst("name")?.Value, tenant, TokenCallers.AuthStrength(identity)), null);
     }
 }
