@@ -63,6 +63,10 @@ public static class CoreJson
     /// <summary>Serializes a step (polymorphic, with a "step" discriminator).</summary>
     public static string Serialize(ProcessStep step) => JsonSerializer.Serialize(step, CoreJsonContext.Default.ProcessStep);
 
+    /// <summary>Reads a step (hosts that run steps out of process pass them as JSON).</summary>
+    public static ProcessStep DeserializeStep(string json) =>
+        JsonSerializer.Deserialize(json, CoreJsonContext.Default.ProcessStep) ?? throw new JsonException("Step is null.");
+
     /// <summary>The JSON name of an enum value (for example <c>requireApproval</c>).</summary>
     public static string Name<T>(T value)
         where T : struct, Enum => JsonSerializer.Serialize(value, typeof(T), CoreJsonContext.Default).Trim('"');

@@ -11,6 +11,53 @@ namespace ApprovalFunctions.Core;
 /// <param name="Errors">The fields at fault, if any.</param>
 public sealed record Problem(string Type, string Title, int Status, string Detail, IReadOnlyList<FieldError> Errors)
 {
+    /// <summary>The media type of problem documents.</summary>
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>
+    /// The problem as an <c>application/problem+json</c> document; <paramref name="instance"/> is the request path and
+    /// <paramref name="reason"/> a machine-readable reason (for example <c>selfApproval</c>).
+    /// </summary>
+    public string ToJson(string? instance = null, string? reason = null)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", Type);
+            writer.WriteString("title", Title);
+            writer.WriteNumber("status", Status);
+            writer.WriteString("detail", Detail);
+            if (instance is not null)
+            {
+                writer.WriteString("instance", instance);
+            }
+
+            if (reason is not null)
+            {
+                writer.WriteString("reason", reason);
+            }
+
+            if (Errors.Count > 0)
+            {
+                writer.WriteStartArray("errors");
+                foreach (FieldError error in Errors)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("field", error.Field);
+                    writer.WriteString("message", error.Message);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>A request body that is not a valid action (400).</summary>
     public static Problem Validation(IReadOnlyList<FieldError> errors)
     {

@@ -397,6 +397,7 @@ public sealed class ApprovalProcess
                 Status = ProcessStatus.Rejected,
                 Outcome = ProcessOutcome.Rejected,
                 OutcomeReason = $"rejected by {e.Approver.DisplayName ?? e.Approver.Id}",
+                Rejection = new Vote(e.DecisionId, e.Approver, MaskComment(e.Comment), e.Channel, e.At),
             };
             return Complete(Record(s, AuditRecordTypes.Decision, e.At, content), e.At);
         }

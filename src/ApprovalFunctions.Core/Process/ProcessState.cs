@@ -69,6 +69,9 @@ public sealed record ProcessState
     /// <summary>Accepted approvals.</summary>
     public IReadOnlyList<Vote> Votes { get; init; } = [];
 
+    /// <summary>The accepted rejection that ended the process, if one did.</summary>
+    public Vote? Rejection { get; init; }
+
     /// <summary>Every decision id applied (accepted or refused), so redeliveries change nothing.</summary>
     public IReadOnlyList<string> DecisionIds { get; init; } = [];
 

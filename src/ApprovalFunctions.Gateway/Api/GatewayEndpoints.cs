@@ -66,7 +66,7 @@ internal static class GatewayEndpoints
             actions.ReleasesAsync(after ?? 0, limit ?? 100, http.RequestAborted)).RequireAuthorization(Roles.Executor);
 
         api.MapGet("/receipts/keys", (ReceiptKeyStore keys) =>
-            Results.Json(new JsonObject { ["keys"] = new JsonArray(JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(keys.PublicJwk(), JwkJson.Options))) }))
+            Results.Json(keys.Jwks()))
             .AllowAnonymous();
 
         api.MapGet("/openapi.json", () => Results.Stream(OpenApi(), "application/json")).AllowAnonymous();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ApprovalFunctions.Core;
 
 namespace ApprovalFunctions.Gateway.Api;
@@ -6,13 +5,14 @@ namespace ApprovalFunctions.Gateway.Api;
 /// <summary>Every error the gateway returns is an RFC 7807 <c>application/problem+json</c> document.</summary>
 internal static class ProblemResponses
 {
-    public const string ContentType = "application/problem+json";
+    public const string ContentType = Problem.ContentType;
 
     public static Task Write(HttpContext context, int status, string type, string title, string detail, IReadOnlyList<FieldError>? errors = null, string? reason = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = ContentType;
-        return context.Response.WriteAsync(Json(status, type, title, detail, errors, reason, context.Request.Path), context.RequestAborted);
+        string json = new Problem(type, title, status, detail, errors ?? []).ToJson(context.Request.Path, reason);
+        return context.Response.WriteAsync(json, context.RequestAborted);
     }
 
     public static IResult Result(Problem problem, string? reason = null) =>
@@ -29,42 +29,6 @@ internal static class ProblemResponses
 
     public static IResult Conflict(string detail, string? reason = null) =>
         Result(409, "urn:approval-functions:problem:conflict", "The request conflicts with the action's state.", detail, reason: reason);
-
-    private static string Json(int status, string type, string title, string detail, IReadOnlyList<FieldError>? errors, string? reason, string instance)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WriteString("title", title);
-            writer.WriteNumber("status", status);
-            writer.WriteString("detail", detail);
-            writer.WriteString("instance", instance);
-            if (reason is not null)
-            {
-                writer.WriteString("reason", reason);
-            }
-
-            if (errors is { Count: > 0 })
-            {
-                writer.WriteStartArray("errors");
-                foreach (FieldError error in errors)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("field", error.Field);
-                    writer.WriteString("message", error.Message);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
 
     private sealed class ProblemResult(int status, string type, string title, string detail, IReadOnlyList<FieldError>? errors, string? reason) : IResult
     {

@@ -3,7 +3,6 @@ using System.Text.Json;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Core.Actions;
 using ApprovalFunctions.Core.Receipts;
-using ApprovalFunctions.Gateway.Release;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ApprovalFunctions.Gateway.Cli;
@@ -91,7 +90,7 @@ internal static class ReceiptCommands
         string text = File.ReadAllText(path);
         if (text.Contains("-----BEGIN", StringComparison.Ordinal))
         {
-            return [ReceiptKeyStore.Load(text).Public];
+            return [Core.Receipts.ReceiptSigningKeys.FromPem(text).Public];
         }
 
         try

@@ -5,7 +5,6 @@ using ApprovalFunctions.Gateway.Api;
 using ApprovalFunctions.Gateway.Audit;
 using ApprovalFunctions.Gateway.Approvers;
 using ApprovalFunctions.Gateway.Identity;
-using ApprovalFunctions.Gateway.Notifications;
 using ApprovalFunctions.Gateway.Policies;
 using ApprovalFunctions.Gateway.Release;
 using ApprovalFunctions.Gateway.Runner;
@@ -131,7 +130,7 @@ internal static class ServiceRegistration
     {
         services.AddSingleton<IDirectoryLookup, IdentitiesDirectory>();
         services.AddSingleton<IApproverDirectory>(sp => new ApproverResolution(sp.GetRequiredService<IDirectoryLookup>()));
-        services.AddSingleton<IApprovalNotifier, PortalNotifier>();
+        services.AddSingleton<IApprovalNotifier, PortalInboxNotifier>();
         return services;
     }
 

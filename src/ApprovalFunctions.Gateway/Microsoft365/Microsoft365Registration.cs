@@ -1,11 +1,10 @@
 using ApprovalFunctions.Gateway.Hosting;
+using ApprovalFunctions.Microsoft365;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Microsoft365.Graph;
-using ApprovalFunctions.Microsoft365.Identity;
 using ApprovalFunctions.Microsoft365.Notifications;
 using ApprovalFunctions.Microsoft365.Outlook;
 using Azure.Core;
-using Azure.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
@@ -31,7 +30,7 @@ internal static class Microsoft365Registration
             return services;
         }
 
-        services.AddSingleton(_ => Credential(settings));
+        services.AddSingleton(_ => Microsoft365Channels.Credential(settings));
         services.AddSingleton(sp => GraphClients.Create(sp.GetRequiredService<TokenCredential>(), new Uri(settings.GraphBaseUrl), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IDeliveryLedger, SqliteDeliveryLedger>();
 
@@ -47,34 +46,23 @@ internal static class Microsoft365Registration
             services.AddSingleton(sp => new CardTokens(
                 CardTokenKey.Load(settings.CardTokenKey, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StateDirectoryFullPath),
                 sp.GetRequiredService<ICardTokenLedger>()));
-            services.AddSingleton<IApprovalNotifier>(sp => new OutlookNotifier(
-                sp.GetRequiredService<GraphServiceClient>(), sp.GetRequiredService<CardTokens>(), settings.Outlook, sp.GetRequiredService<PublicUrls>().Base,
-                sp.GetRequiredService<IDeliveryLedger>(), sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton(sp =>
-            {
-                var issuer = new OidcIssuerOptions
-                {
-                    MetadataAddress = settings.Metadata,
-                    TenantId = settings.TenantId,
-                    RequireHttpsMetadata = !new Uri(settings.Metadata).IsLoopback,
-                    Audiences = { settings.Outlook.AppIdUri! },
-                };
-                HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc");
-                return new ActionableMessageTokenValidator(new OidcBearerValidator(issuer, http, sp.GetRequiredService<TimeProvider>()));
-            });
+            services.AddSingleton(sp => Microsoft365Channels.OutlookValidator(
+                settings, sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc"), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<OutlookDecisions>();
         }
 
-        if (settings.Teams.ActivityFeed)
+        services.AddHttpClient(WorkflowsClient).AddHttpMessageHandler(sp => new RetryAfterHandler(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Microsoft365Notifiers>(sp => new(Microsoft365Channels.Notifiers(
+            settings,
+            sp.GetRequiredService<GraphServiceClient>(),
+            sp.GetService<CardTokens>(),
+            sp.GetRequiredService<IDeliveryLedger>(),
+            sp.GetRequiredService<PublicUrls>().Base,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(WorkflowsClient),
+            sp.GetRequiredService<TimeProvider>())));
+        foreach (int index in Enumerable.Range(0, (settings.Outlook.Enabled ? 1 : 0) + (settings.Teams.ActivityFeed ? 1 : 0) + (string.IsNullOrWhiteSpace(settings.Teams.WorkflowsWebhookUrl) ? 0 : 1)))
         {
-            services.AddSingleton<IApprovalNotifier>(sp => new TeamsActivityNotifier(sp.GetRequiredService<GraphServiceClient>(), settings.Teams, sp.GetRequiredService<IDeliveryLedger>()));
-        }
-
-        if (!string.IsNullOrWhiteSpace(settings.Teams.WorkflowsWebhookUrl))
-        {
-            services.AddHttpClient(WorkflowsClient).AddHttpMessageHandler(sp => new RetryAfterHandler(sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton<IApprovalNotifier>(sp => new TeamsWorkflowNotifier(
-                sp.GetRequiredService<IHttpClientFactory>().CreateClient(WorkflowsClient), new Uri(settings.Teams.WorkflowsWebhookUrl), sp.GetRequiredService<IDeliveryLedger>()));
+            services.AddSingleton<IApprovalNotifier>(sp => sp.GetRequiredService<Microsoft365Notifiers>().All[index]);
         }
 
         return services;
@@ -88,13 +76,10 @@ internal static class Microsoft365Registration
             app.MapPost("/api/outlook/{id}", (HttpContext http, string id, OutlookDecisions outlook) => outlook.HandleAsync(http, id)).AllowAnonymous();
         }
     }
-
-    /// <summary>A certificate, else a secret, else the platform's identity (managed identity, workload identity, developer sign-in).</summary>
-    private static TokenCredential Credential(Microsoft365Options settings) =>
-        settings.CertificatePath is not null ? new ClientCertificateCredential(settings.TenantId, settings.ClientId, settings.CertificatePath)
-        : settings.ClientSecret is not null ? new ClientSecretCredential(settings.TenantId, settings.ClientId, settings.ClientSecret)
-        : new DefaultAzureCredential(new DefaultAzureCredentialOptions { TenantId = settings.TenantId, ManagedIdentityClientId = settings.ClientId });
 }
+
+/// <summary>The configured Microsoft 365 channels, built once and registered one by one as <see cref="IApprovalNotifier"/>.</summary>
+internal sealed record Microsoft365Notifiers(IReadOnlyList<IApprovalNotifier> All);
 
 /// <summary>Checks the Microsoft 365 settings at start-up.</summary>
 internal sealed class Microsoft365OptionsValidation(IOptions<GatewayOptions> gateway) : IValidateOptions<Microsoft365Options>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.Gateway.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -18,7 +19,7 @@ internal sealed class ReceiptKeyStore
         }
 
         string pem = File.ReadAllText(KeyPath);
-        (SigningKey, PublicKey) = Load(pem);
+        (SigningKey, PublicKey) = ReceiptSigningKeys.FromPem(pem);
     }
 
     public string KeyPath { get; }
@@ -29,42 +30,8 @@ internal sealed class ReceiptKeyStore
 
     public SecurityKey PublicKey { get; }
 
-    /// <summary>The public key as a JWK, for executors (<c>GET /api/receipts/keys</c>).</summary>
-    public JsonWebKey PublicJwk()
-    {
-        JsonWebKey jwk = PublicKey switch
-        {
-            ECDsaSecurityKey ec => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(ec),
-            RsaSecurityKey rsa => JsonWebKeyConverter.ConvertFromRSASecurityKey(rsa),
-            _ => throw new InvalidOperationException("Unsupported key."),
-        };
-        jwk.Use = "sig";
-        jwk.Alg = PublicKey is RsaSecurityKey ? SecurityAlgorithms.RsaSha256 : SecurityAlgorithms.EcdsaSha256;
-        return jwk;
-    }
-
-    /// <summary>Reads a PEM private or public key; the key id is a thumbprint of the public key.</summary>
-    public static (SecurityKey Private, SecurityKey Public) Load(string pem)
-    {
-        try
-        {
-            var ecdsa = ECDsa.Create();
-            ecdsa.ImportFromPem(pem);
-            string kid = KeyId(ecdsa.ExportSubjectPublicKeyInfo());
-            var publicOnly = ECDsa.Create(ecdsa.ExportParameters(false));
-            return (new ECDsaSecurityKey(ecdsa) { KeyId = kid }, new ECDsaSecurityKey(publicOnly) { KeyId = kid });
-        }
-        catch (ArgumentException)
-        {
-            var rsa = RSA.Create();
-            rsa.ImportFromPem(pem);
-            string kid = KeyId(rsa.ExportSubjectPublicKeyInfo());
-            var publicOnly = RSA.Create(rsa.ExportParameters(false));
-            return (new RsaSecurityKey(rsa) { KeyId = kid }, new RsaSecurityKey(publicOnly) { KeyId = kid });
-        }
-    }
-
-    private static string KeyId(byte[] subjectPublicKeyInfo) => "rcpt-" + Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo))[..16];
+    /// <summary>The JWKS executors fetch (<c>GET /api/receipts/keys</c>).</summary>
+    public System.Text.Json.Nodes.JsonObject Jwks() => ReceiptSigningKeys.Jwks(PublicKey);
 
     private static void Generate(string path, string algorithm)
     {

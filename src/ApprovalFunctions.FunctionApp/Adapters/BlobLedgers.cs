@@ -1,0 +1,55 @@
+using ApprovalFunctions.Microsoft365.Notifications;
+using ApprovalFunctions.Microsoft365.Outlook;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace ApprovalFunctions.FunctionApp.Adapters;
+
+/// <summary>Sent notifications as empty marker blobs (<c>deliveries/…</c>) in the app's state container.</summary>
+public sealed class BlobDeliveryLedger(BlobContainerClient state) : IDeliveryLedger
+{
+    /// <inheritdoc />
+    public async Task<bool> WasDeliveredAsync(string key, CancellationToken cancellationToken) =>
+        (await state.GetBlobClient(Name(key)).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+
+    /// <inheritdoc />
+    public Task RecordAsync(string key, CancellationToken cancellationToken) => BlobMarkers.TryCreateAsync(state, Name(key), cancellationToken);
+
+    private static string Name(string key) => "deliveries/" + string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
+}
+
+/// <summary>Used card token ids as marker blobs (<c>card-tokens/…</c>): creating one succeeds once.</summary>
+public sealed class BlobCardTokenLedger(BlobContainerClient state) : ICardTokenLedger
+{
+    /// <inheritdoc />
+    public Task<bool> TryUseAsync(string tokenId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        BlobMarkers.TryCreateAsync(state, Name(tokenId), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task ReleaseAsync(string tokenId, CancellationToken cancellationToken) =>
+        await state.GetBlobClient(Name(tokenId)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    private static string Name(string tokenId) => "card-tokens/" + Uri.EscapeDataString(tokenId);
+}
+
+/// <summary>Creates empty blobs only if absent.</summary>
+internal static class BlobMarkers
+{
+    /// <summary>True when this call created the blob; false when it existed.</summary>
+    public static async Task<bool> TryCreateAsync(BlobContainerClient container, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await container.GetBlobClient(name).UploadAsync(BinaryData.FromString(string.Empty), new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using ApprovalFunctions.Core.Actions;
+
+namespace ApprovalFunctions.FunctionApp.Hosting;
+
+/// <summary>The Functions app's settings (section <c>Approvals</c>; in app settings <c>Approvals__…</c>).</summary>
+public sealed class ApprovalsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Approvals";
+
+    /// <summary>The policy set, relative to the app's folder (the build copies <c>policies/</c> there).</summary>
+    public string PolicyPath { get; set; } = "policies";
+
+    /// <summary>The app's public https URL (links, receipt issuer, Outlook's action target).</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>The region whose audit store keeps actions that name no <c>data.sourceRegion</c>.</summary>
+    public string? DefaultRegion { get; set; }
+
+    /// <summary>Region → audit container URL (one storage account per region, container with a time-based immutability policy).</summary>
+    public Dictionary<string, string> AuditContainers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A blob container for the app's own ledgers (sent notifications, used card tokens).</summary>
+    public string? StateContainerUrl { get; set; }
+
+    /// <summary>The Service Bus namespace (<c>&lt;name&gt;.servicebus.windows.net</c>) that receives released actions.</summary>
+    public string? ServiceBusNamespace { get; set; }
+
+    /// <summary>The queue executors read.</summary>
+    public string ReleaseQueue { get; set; } = "approved-actions";
+
+    /// <summary>The user-assigned managed identity's client id; without it the platform's default identity chain is used.</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>The receipt signing key as PEM (an app setting that references a Key Vault secret).</summary>
+    public string? ReceiptSigningKeyPem { get; set; }
+
+    /// <summary>The executor audience of receipts.</summary>
+    public string ReceiptAudience { get; set; } = "approvals-executor";
+
+    /// <summary>How long receipts are valid.</summary>
+    public TimeSpan ReceiptLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Largest accepted action body.</summary>
+    public int MaxBodyBytes { get; set; } = ActionLimits.Default.MaxBytes;
+
+    /// <summary>Deepest accepted nesting.</summary>
+    public int MaxDepth { get; set; } = ActionLimits.Default.MaxDepth;
+
+    /// <summary>The longest <c>?wait=</c>.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>API keys (hashed), for agents and executors without Entra tokens.</summary>
+    public List<ApiKeySetting> ApiKeys { get; set; } = [];
+
+    /// <summary>Trusted token issuers (the Entra tenant).</summary>
+    public List<IssuerSetting> Issuers { get; set; } = [];
+
+    /// <summary>App (client) id of token-authenticated agents → their owner.</summary>
+    public Dictionary<string, string> AgentOwners { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Authentication contexts (<c>acrs</c>) → auth strength.</summary>
+    public Dictionary<string, string> AuthContexts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The limits applied to bodies.</summary>
+    public ActionLimits Limits => new() { MaxBytes = MaxBodyBytes, MaxDepth = MaxDepth };
+
+    /// <summary>Every problem, each naming its setting.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var failures = new List<string>();
+        if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out Uri? publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttps && !publicUrl.IsLoopback))
+        {
+            failures.Add("Approvals:PublicBaseUrl must be the app's https URL.");
+        }
+
+        if (AuditContainers.Count == 0)
+        {
+            failures.Add("Approvals:AuditContainers must map at least one region to a blob container URL.");
+        }
+
+        foreach ((string region, string url) in AuditContainers)
+        {
+            if (!Regions.IsRegionShaped(region) || !Uri.TryCreate(url, UriKind.Absolute, out _))
+            {
+                failures.Add($"Approvals:AuditContainers:{region} must map a region name to a blob container URL.");
+            }
+        }
+
+        if (DefaultRegion is not null && !AuditContainers.ContainsKey(DefaultRegion))
+        {
+            failures.Add($"Approvals:DefaultRegion '{DefaultRegion}' has no container in Approvals:AuditContainers.");
+        }
+
+        if (!Uri.TryCreate(StateContainerUrl, UriKind.Absolute, out _))
+        {
+            failures.Add("Approvals:StateContainerUrl must be a blob container URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(ServiceBusNamespace))
+        {
+            failures.Add("Approvals:ServiceBusNamespace must name the namespace (<name>.servicebus.windows.net).");
+        }
+
+        if (string.IsNullOrWhiteSpace(ReceiptSigningKeyPem))
+        {
+            failures.Add("Approvals:ReceiptSigningKeyPem must hold the receipt signing key (a Key Vault reference).");
+        }
+
+        if (Issuers.Count == 0 && ApiKeys.Count == 0)
+        {
+            failures.Add("Approvals:Issuers or Approvals:ApiKeys must let someone authenticate.");
+        }
+
+        for (int i = 0; i < ApiKeys.Count; i++)
+        {
+            if (!ApiKeys[i].KeyHash.StartsWith("sha256:", StringComparison.Ordinal) || ApiKeys[i].KeyHash.Length != 71 || ApiKeys[i].Role is not ("agent" or "executor"))
+            {
+                failures.Add($"Approvals:ApiKeys:{i} needs Role agent|executor and KeyHash sha256:<64 hex digits>.");
+            }
+        }
+
+        return failures;
+    }
+}
+
+/// <summary>One API key.</summary>
+public sealed class ApiKeySetting
+{
+    /// <summary>The caller's id.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary><c>agent</c> or <c>executor</c>.</summary>
+    public string Role { get; set; } = "agent";
+
+    /// <summary>An agent's owner.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary><c>sha256:&lt;hex&gt;</c> of the key.</summary>
+    public string KeyHash { get; set; } = string.Empty;
+}
+
+/// <summary>A trusted token issuer.</summary>
+public sealed class IssuerSetting
+{
+    /// <summary>The OpenID metadata URL.</summary>
+    public string MetadataAddress { get; set; } = string.Empty;
+
+    /// <summary>Accepted audiences.</summary>
+    public List<string> Audiences { get; set; } = [];
+
+    /// <summary>The required tenant.</summary>
+    public string? TenantId { get; set; }
+}

@@ -1,0 +1,63 @@
+using ApprovalFunctions.FunctionApp.Http;
+using ApprovalFunctions.Microsoft365.Identity;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+
+namespace ApprovalFunctions.FunctionApp.Identity;
+
+/// <summary>
+/// Authenticates every HTTP function except the few that are public by nature (receipt keys, the OpenAPI document, the
+/// portal's static files, health) or that check their caller themselves (Outlook's <c>Action.Http</c> carries Outlook's
+/// token and a card token). Functions are declared <c>AuthorizationLevel.Anonymous</c> because identity is checked
+/// here, with Entra tokens and hashed API keys, rather than with shared function keys.
+/// </summary>
+public sealed class AuthenticationMiddleware(CallerAuthenticator authenticator) : IFunctionsWorkerMiddleware
+{
+    private const string CallerKey = "approvals.caller";
+
+    private static readonly HashSet<string> Public = new(StringComparer.Ordinal)
+    {
+        nameof(PublicFunctions.ReceiptKeys),
+        nameof(PublicFunctions.OpenApi),
+        nameof(PublicFunctions.Health),
+        nameof(PublicFunctions.Portal),
+        nameof(PublicFunctions.PortalConfig),
+        nameof(OutlookFunction.OutlookAction),
+    };
+
+    /// <summary>The middleware runs for HTTP-triggered functions only (not for orchestrators and activities).</summary>
+    public static bool AppliesTo(FunctionContext context) =>
+        context.FunctionDefinition.InputBindings.Values.Any(b => string.Equals(b.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase));
+
+    /// <inheritdoc />
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        HttpContext? http = context.GetHttpContext();
+        if (http is null || Public.Contains(context.FunctionDefinition.Name))
+        {
+            await next(context);
+            return;
+        }
+
+        (TokenCaller? caller, string? failure) = await authenticator.AuthenticateAsync(http.Request, context.CancellationToken);
+        if (caller is null)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer, ApiKey";
+            await HttpResults.WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "urn:approval-functions:problem:unauthenticated",
+                "Authentication is required.", failure ?? "Authenticate with an API key or a bearer token.");
+            return;
+        }
+
+        context.Items[CallerKey] = caller;
+        await next(context);
+    }
+
+    /// <summary>The authenticated caller of an HTTP function this middleware ran for.</summary>
+    public static TokenCaller Caller(FunctionContext context) =>
+        context.Items.TryGetValue(CallerKey, out object? caller) && caller is TokenCaller known
+            ? known
+            : throw new InvalidOperationException("The function ran without an authenticated caller.");
+}

@@ -1,0 +1,48 @@
+using ApprovalFunctions.Core.Api;
+
+namespace ApprovalFunctions.FunctionApp.Orchestration;
+
+/// <summary>The orchestration's input: the action as submitted and who submitted it.</summary>
+/// <param name="ActionId">The action id (also the instance id).</param>
+/// <param name="ActionJson">The request body as submitted.</param>
+/// <param name="AgentId">The calling agent, from its credentials.</param>
+/// <param name="AgentOwner">The agent's owner.</param>
+/// <param name="AuthStrength">The agent caller's sign-in strength.</param>
+/// <param name="Region">The region whose audit store keeps the trail.</param>
+/// <param name="ReceivedAt">When the HTTP function accepted it.</param>
+public sealed record ApprovalInput(string ActionId, string ActionJson, string AgentId, string? AgentOwner, string? AuthStrength, string Region, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// What an activity gets: the step to run (Core's JSON), the orchestration's time for the event it returns, and the
+/// action or state when the step needs them. Activities return the resulting event as JSON, stamped with
+/// <paramref name="Now"/>: the orchestrator owns time.
+/// </summary>
+/// <param name="ActionId">The action.</param>
+/// <param name="Region">Its audit region.</param>
+/// <param name="StepJson">The step.</param>
+/// <param name="Now">The orchestration's current time.</param>
+/// <param name="ActionJson">The action, for policy and notification steps.</param>
+/// <param name="StateJson">The process state, for notification steps.</param>
+public sealed record StepInput(string ActionId, string Region, string StepJson, DateTimeOffset Now, string? ActionJson = null, string? StateJson = null);
+
+/// <summary>A receipt issued for a release (kept in the orchestration history, so a retried dispatch sends the same one).</summary>
+/// <param name="ReceiptId">Its single-use id.</param>
+/// <param name="Jws">The signed receipt.</param>
+/// <param name="ExpiresAt">Its expiry.</param>
+/// <param name="Hash">Its hash, as the audit trail records it.</param>
+public sealed record IssuedReceiptResult(string ReceiptId, string Jws, DateTimeOffset ExpiresAt, string Hash);
+
+/// <summary>What the dispatch activity sends to the executors' queue.</summary>
+/// <param name="ActionId">The action (the message id).</param>
+/// <param name="ActionJson">The action as approved (the message body).</param>
+/// <param name="ActionDigest">Its digest.</param>
+/// <param name="Receipt">The receipt.</param>
+public sealed record DispatchInput(string ActionId, string ActionJson, string ActionDigest, IssuedReceiptResult Receipt);
+
+/// <summary>
+/// The orchestration's custom status: the process state (without pending audit records) and the receipt once released.
+/// HTTP functions read it for status, decisions and inboxes; it stays far below the 16 KB limit.
+/// </summary>
+/// <param name="State">The process state as Core's JSON.</param>
+/// <param name="Receipt">The receipt once released.</param>
+public sealed record StatusSnapshot(string State, ReceiptReference? Receipt);
