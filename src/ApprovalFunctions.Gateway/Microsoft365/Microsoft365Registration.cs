@@ -48,6 +48,7 @@ internal static class Microsoft365Registration
                 sp.GetRequiredService<ICardTokenLedger>()));
             services.AddSingleton(sp => Microsoft365Channels.OutlookValidator(
                 settings, sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc"), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<OutlookActions>();
             services.AddSingleton<OutlookDecisions>();
         }
 

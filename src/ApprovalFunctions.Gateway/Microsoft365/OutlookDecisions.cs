@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Core.Actions;
@@ -25,8 +24,7 @@ namespace ApprovalFunctions.Gateway.Microsoft365;
 /// updated card and <c>CARD-UPDATE-IN-BODY: true</c>, so the message stops offering buttons.
 /// </summary>
 internal sealed class OutlookDecisions(
-    ActionableMessageTokenValidator tokens,
-    CardTokens cards,
+    OutlookActions outlook,
     ActionService actions,
     ActionStore store,
     Masker masker,
@@ -42,60 +40,32 @@ internal sealed class OutlookDecisions(
         CancellationToken cancellationToken = http.RequestAborted;
         string correlation = LogText.Sanitize(http.Request.Headers["Card-Correlation-Id"].ToString(), 80);
         string request = LogText.Sanitize(http.Request.Headers["Action-Request-Id"].ToString(), 80);
-
-        ActionableMessageValidation caller = await tokens.ValidateAsync(http.Request.Headers.Authorization.ToString(), cancellationToken);
-        if (caller.Caller is not ActionableMessageCaller who)
+        (OutlookAction? press, OutlookRefusal? refusal) = await outlook.ReadAsync(
+            id,
+            http.Request.Headers.Authorization.ToString(),
+            http.Request.Headers[ApprovalCards.CardTokenHeader].ToString(),
+            http.Request.Query["decision"].ToString(),
+            await BodyAsync(http, cancellationToken),
+            time.GetUtcNow(),
+            cancellationToken);
+        if (press is null)
         {
-            Log.OutlookRefused(logger, LogText.Sanitize(id, 40), correlation, request, caller.Failure ?? "invalid");
-            await RefuseAsync(http, 401, "This action could not be verified. Open the request in the approvals portal.");
+            Log.OutlookRefused(logger, LogText.Sanitize(id, 40), correlation, request, refusal!.Reason);
+            Refuse(http, refusal.Status, refusal.Message);
             return;
         }
 
-        string? decision = http.Request.Query["decision"].ToString() is "approve" or "reject" ? http.Request.Query["decision"].ToString() : null;
-        string? comment = await CommentAsync(http, cancellationToken);
-        if (decision is null)
-        {
-            await RefuseAsync(http, 400, "Unknown action.");
-            return;
-        }
-
-        if (comment is { Length: > 2000 })
-        {
-            await RefuseAsync(http, 400, "The comment is longer than 2,000 characters.");
-            return;
-        }
-
-        if (decision == "reject" && comment is null)
-        {
-            await RefuseAsync(http, 400, "A comment is required to reject.");
-            return;
-        }
-
-        CardTokenResult card = await cards.UseAsync(http.Request.Headers[ApprovalCards.CardTokenHeader].ToString(), id, who.Email, time.GetUtcNow(), cancellationToken);
-        if (card.Claims is not CardTokenClaims claims || !card.IsValid)
-        {
-            Log.OutlookRefused(logger, LogText.Sanitize(id, 40), correlation, request, "card token: " + card.Failure);
-            (int status, string message) = card.Failure switch
-            {
-                CardTokenFailure.Replayed => (409, "This card was already used. Open the request in the approvals portal to see where it stands."),
-                CardTokenFailure.Expired => (410, "This card has expired. Open the request in the approvals portal."),
-                CardTokenFailure.WrongRecipient => (403, "This card was sent to someone else."),
-                _ => (401, "This card could not be verified. Open the request in the approvals portal."),
-            };
-            await RefuseAsync(http, status, message);
-            return;
-        }
-
+        ActionableMessageCaller who = press.Caller;
         var approver = new Caller(who.ObjectId, who.DisplayName, who.Email, who.AuthStrength, null, new HashSet<string>(StringComparer.Ordinal) { Roles.Approver }, "outlook");
         DecisionOutcome outcome;
         try
         {
             // The card token's id keys the decision: pressing twice (or Outlook retrying) is one decision.
-            outcome = await actions.DecideCoreAsync(approver, id, new DecisionBody(decision, comment, claims.ActionDigest), claims.TokenId, "outlook", cancellationToken);
+            outcome = await actions.DecideCoreAsync(approver, id, new DecisionBody(press.Decision, press.Comment, press.Claims.ActionDigest), press.Claims.TokenId, "outlook", cancellationToken);
         }
         catch
         {
-            await cards.ReleaseAsync(claims, CancellationToken.None);
+            await outlook.ReleaseAsync(press, CancellationToken.None);
             throw;
         }
 
@@ -103,17 +73,17 @@ internal sealed class OutlookDecisions(
         {
             if (outcome.Field is not null)
             {
-                await cards.ReleaseAsync(claims, CancellationToken.None);
+                await outlook.ReleaseAsync(press, CancellationToken.None);
             }
 
-            await RefuseAsync(http, outcome.Status, outcome.Status == 404 ? "This request no longer exists." : outcome.Verdict?.Message ?? outcome.Message);
+            Refuse(http, outcome.Status, outcome.Status == 404 ? "This request no longer exists." : outcome.Verdict?.Message ?? outcome.Message);
             return;
         }
 
         StoredAction stored = (await store.GetAsync(id, cancellationToken))!;
-        JsonObject updated = UpdatedCard(stored, decision == "approve" ? "You approved this request." : "You rejected this request.");
+        JsonObject updated = UpdatedCard(stored, press.Decision == "approve" ? "You approved this request." : "You rejected this request.");
         http.Response.StatusCode = 200;
-        http.Response.Headers["CARD-UPDATE-IN-BODY"] = "true";
+        http.Response.Headers[OutlookActions.UpdateHeader] = "true";
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(updated.ToJsonString(), cancellationToken);
     }
@@ -133,9 +103,9 @@ internal sealed class OutlookDecisions(
         return ApprovalCards.OutlookOutcome(view, context, headline + status, options.Value.Outlook.Originator!);
     }
 
-    private static async Task<string?> CommentAsync(HttpContext http, CancellationToken cancellationToken)
+    private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        byte[] buffer = new byte[MaxBody + 1];
+        byte[] buffer = new byte[MaxBody];
         int read = 0;
         while (read < buffer.Length)
         {
@@ -148,27 +118,12 @@ internal sealed class OutlookDecisions(
             read += n;
         }
 
-        string text = Encoding.UTF8.GetString(buffer, 0, Math.Min(read, MaxBody)).Trim();
-
-        // Outlook substitutes {{comment.value}}; a client that sends JSON {"comment": …} is understood too.
-        if (text.StartsWith('{'))
-        {
-            try
-            {
-                text = JsonNode.Parse(text)?["comment"]?.GetValue<string>()?.Trim() ?? string.Empty;
-            }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-            {
-            }
-        }
-
-        return text.Length == 0 ? null : text;
+        return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
-    private static Task RefuseAsync(HttpContext http, int status, string message)
+    private static void Refuse(HttpContext http, int status, string message)
     {
         http.Response.StatusCode = status;
-        http.Response.Headers["CARD-ACTION-STATUS"] = message;
-        return Task.CompletedTask;
+        http.Response.Headers[OutlookActions.StatusHeader] = message;
     }
 }
