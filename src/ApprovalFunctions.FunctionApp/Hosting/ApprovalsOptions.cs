@@ -23,6 +23,13 @@ public sealed class ApprovalsOptions
     /// <summary>A blob container for the app's own ledgers (sent notifications, used card tokens).</summary>
     public string? StateContainerUrl { get; set; }
 
+    /// <summary>
+    /// Local development only: reach the containers through Azurite's well-known development account (by the container
+    /// name at the end of each URL) instead of the managed identity, and create them at start-up. Refused unless
+    /// <see cref="PublicBaseUrl"/> is a loopback address.
+    /// </summary>
+    public bool UseDevelopmentStorage { get; set; }
+
     /// <summary>The Service Bus namespace (<c>&lt;name&gt;.servicebus.windows.net</c>) that receives released actions.</summary>
     public string? ServiceBusNamespace { get; set; }
 
@@ -72,6 +79,11 @@ public sealed class ApprovalsOptions
         if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out Uri? publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttps && !publicUrl.IsLoopback))
         {
             failures.Add("Approvals:PublicBaseUrl must be the app's https URL.");
+        }
+
+        if (UseDevelopmentStorage && publicUrl is { IsLoopback: false })
+        {
+            failures.Add("Approvals:UseDevelopmentStorage is for a local run only (Approvals:PublicBaseUrl must be a loopback URL).");
         }
 
         if (AuditContainers.Count == 0)

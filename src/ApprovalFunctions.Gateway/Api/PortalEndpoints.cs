@@ -1,4 +1,3 @@
-using ApprovalFunctions.Gateway.Hosting;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Microsoft365.Portal;
 using Microsoft.Extensions.Options;

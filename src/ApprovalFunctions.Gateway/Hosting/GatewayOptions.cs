@@ -188,22 +188,3 @@ public sealed class OidcIssuerSettings
         return options;
     }
 }
-
-/// <summary>How the portal signs people in with Entra ID (section <c>Portal</c>); unused in development mode.</summary>
-public sealed class PortalOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string Section = "Portal";
-
-    /// <summary>The portal's Entra app registration (a single-page application), client id.</summary>
-    public string? ClientId { get; set; }
-
-    /// <summary>The sign-in authority, for example <c>https://login.microsoftonline.com/{tenant}</c>.</summary>
-    public string? Authority { get; set; }
-
-    /// <summary>The scope the portal asks for: the gateway API's <c>Approvals.Decide</c>, for example <c>api://approvals-gateway/Approvals.Decide</c>.</summary>
-    public string? Scope { get; set; }
-
-    /// <summary>True when Entra sign-in is configured.</summary>
-    public bool EntraSignIn => !string.IsNullOrWhiteSpace(ClientId);
-}

@@ -1,5 +1,6 @@
 using ApprovalFunctions.Core.Actions;
 using ApprovalFunctions.Core.Masking;
+using ApprovalFunctions.Microsoft365.Portal;
 using Microsoft.Extensions.Options;
 
 namespace ApprovalFunctions.Gateway.Hosting;
@@ -234,27 +235,7 @@ internal sealed class PortalOptionsValidation : IValidateOptions<PortalOptions>
 {
     public ValidateOptionsResult Validate(string? name, PortalOptions options)
     {
-        if (!options.EntraSignIn)
-        {
-            return ValidateOptionsResult.Success;
-        }
-
-        var failures = new List<string>();
-        if (!Guid.TryParse(options.ClientId, out _))
-        {
-            failures.Add("Portal:ClientId must be the portal app registration's client id (a GUID).");
-        }
-
-        if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out Uri? authority) || authority.Scheme != Uri.UriSchemeHttps)
-        {
-            failures.Add("Portal:Authority must be an https URL such as https://login.microsoftonline.com/<tenant>.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.Scope))
-        {
-            failures.Add("Portal:Scope must name the gateway API's Approvals.Decide scope (api://…/Approvals.Decide).");
-        }
-
+        IReadOnlyList<string> failures = options.Validate();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -2,8 +2,8 @@ using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.Gateway.Api;
-using ApprovalFunctions.Gateway.Audit;
 using ApprovalFunctions.Gateway.Approvers;
+using ApprovalFunctions.Gateway.Audit;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Gateway.Policies;
 using ApprovalFunctions.Gateway.Release;
@@ -12,6 +12,7 @@ using ApprovalFunctions.Gateway.Storage;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Microsoft365.Identity;
 using ApprovalFunctions.Microsoft365.Notifications;
+using ApprovalFunctions.Microsoft365.Portal;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 

@@ -1,0 +1,155 @@
+using ApprovalFunctions.Core.Masking;
+using ApprovalFunctions.Core.Policy;
+using ApprovalFunctions.Core.Receipts;
+using ApprovalFunctions.FunctionApp.Adapters;
+using ApprovalFunctions.FunctionApp.Http;
+using ApprovalFunctions.FunctionApp.Identity;
+using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.Microsoft365;
+using ApprovalFunctions.Microsoft365.Directory;
+using ApprovalFunctions.Microsoft365.Graph;
+using ApprovalFunctions.Microsoft365.Identity;
+using ApprovalFunctions.Microsoft365.Notifications;
+using ApprovalFunctions.Microsoft365.Outlook;
+using ApprovalFunctions.Microsoft365.Portal;
+using Azure.Core;
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Graph;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ApprovalFunctions.FunctionApp.Hosting;
+
+/// <summary>The Functions app's services. Every setting is checked here, at start-up; a bad one stops the app, named.</summary>
+public static class ServiceRegistration
+{
+    /// <summary>Registers the app's services from <paramref name="configuration"/>.</summary>
+    public static IServiceCollection AddApprovalFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ApprovalsOptions options = configuration.GetSection(ApprovalsOptions.Section).Get<ApprovalsOptions>() ?? new ApprovalsOptions();
+        Microsoft365Options m365 = configuration.GetSection(Microsoft365Options.Section).Get<Microsoft365Options>() ?? new Microsoft365Options();
+        MaskingOptions masking = configuration.GetSection("Masking").Get<MaskingOptions>() ?? new MaskingOptions();
+        PortalOptions portal = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        var failures = new List<string>(options.Validate());
+        failures.AddRange(portal.Validate());
+        failures.AddRange(m365.Validate(Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out Uri? publicUrl) ? publicUrl : null));
+        if (!m365.Directory)
+        {
+            failures.Add("Microsoft365:Directory must be true: the Functions app resolves approvers in Entra ID through Graph.");
+        }
+
+        if (m365.Outlook.Enabled && m365.CardTokenKey is null)
+        {
+            failures.Add("Microsoft365:CardTokenKey must hold the card token key (base64, a Key Vault reference) when Outlook is enabled.");
+        }
+
+        try
+        {
+            masking.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add(ex.Message);
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException("The Functions app cannot start:\n  " + string.Join("\n  ", failures));
+        }
+
+        TimeProvider time = TimeProvider.System;
+        var links = new PublicLinks(publicUrl!);
+        TokenCredential credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
+        (SecurityKey signingKey, SecurityKey publicKey) = ReceiptSigningKeys.FromPem(options.ReceiptSigningKeyPem!);
+
+        services.AddSingleton(time);
+        services.AddSingleton(options);
+        services.AddSingleton(m365);
+        services.AddSingleton(links);
+        services.AddSingleton(portal);
+        services.AddSingleton(new ReceiptPublicKey(publicKey));
+        services.AddSingleton(LoadPolicies(Path.Combine(AppContext.BaseDirectory, options.PolicyPath)));
+        services.AddSingleton(new Masker(masking));
+        services.AddSingleton(new ReceiptIssuer(new ReceiptIssuerOptions
+        {
+            Issuer = links.Base.ToString().TrimEnd('/'),
+            Audience = options.ReceiptAudience,
+            Lifetime = options.ReceiptLifetime,
+            SigningKey = signingKey,
+        }));
+
+        // Storage and messaging, all with the app's managed identity: no keys anywhere.
+        BlobContainerClient Container(string url) => options.UseDevelopmentStorage
+            ? new BlobContainerClient(DevelopmentContainers.ConnectionString, new Uri(url).Segments[^1].Trim('/'))
+            : new BlobContainerClient(new Uri(url), credential);
+        BlobContainerClient state = Container(options.StateContainerUrl!);
+        Dictionary<string, BlobContainerClient> audit = options.AuditContainers.ToDictionary(c => c.Key, c => Container(c.Value), StringComparer.OrdinalIgnoreCase);
+        services.AddSingleton<IAuditStore>(new BlobAuditStore(audit));
+        if (options.UseDevelopmentStorage)
+        {
+            services.AddHostedService(_ => new DevelopmentContainers([state, .. audit.Values]));
+        }
+
+        services.AddSingleton(_ => new ServiceBusClient(options.ServiceBusNamespace!, credential));
+        services.AddSingleton<IReleaseSender>(sp => new ServiceBusRelease(sp.GetRequiredService<ServiceBusClient>().CreateSender(options.ReleaseQueue), time));
+        services.AddSingleton<IDeliveryLedger>(new BlobDeliveryLedger(state));
+
+        // Microsoft 365: the directory, the channels, Outlook's tokens.
+        services.AddHttpClient("oidc");
+        services.AddHttpClient("teams-workflows").AddHttpMessageHandler(() => new RetryAfterHandler(time));
+        services.AddSingleton(_ => GraphClients.Create(Microsoft365Channels.Credential(m365, options.ManagedIdentityClientId), new Uri(m365.GraphBaseUrl), time));
+        services.AddSingleton<IApproverDirectory>(sp => new ApproverResolution(
+            new GraphDirectory(sp.GetRequiredService<GraphServiceClient>(), time) { CacheTtl = m365.DirectoryCacheTtl }));
+        if (m365.Outlook.Enabled)
+        {
+            services.AddSingleton(new CardTokens(Convert.FromBase64String(m365.CardTokenKey!), new BlobCardTokenLedger(state)));
+            services.AddSingleton(sp => Microsoft365Channels.OutlookValidator(m365, sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc"), time));
+            services.AddSingleton<OutlookActions>();
+        }
+
+        services.AddSingleton<IEnumerable<IApprovalNotifier>>(sp =>
+        [
+            new PortalInboxNotifier(),
+            .. Microsoft365Channels.Notifiers(m365, sp.GetRequiredService<GraphServiceClient>(), sp.GetService<CardTokens>(), sp.GetRequiredService<IDeliveryLedger>(),
+                links.Base, sp.GetRequiredService<IHttpClientFactory>().CreateClient("teams-workflows"), time),
+        ]);
+
+        // Callers: Entra tokens from the configured issuers, or hashed API keys.
+        services.AddSingleton(sp =>
+        {
+            HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc");
+            var validators = options.Issuers.Select(i =>
+            {
+                var issuer = new OidcIssuerOptions { MetadataAddress = i.MetadataAddress, TenantId = i.TenantId };
+                foreach (string audience in i.Audiences)
+                {
+                    issuer.Audiences.Add(audience);
+                }
+
+                return new OidcBearerValidator(issuer.Validate("Approvals:Issuers"), http, time);
+            }).ToList();
+            return new CallerAuthenticator(options, validators);
+        });
+        services.AddSingleton<ActivitySteps>();
+        services.AddSingleton<ActionResponses>();
+        return services;
+    }
+
+    /// <summary>The policy set deployed with the app: a directory's YAML/JSON files (not <c>*.tests.*</c>), or one file.</summary>
+    private static PolicySet LoadPolicies(string path)
+    {
+        string[] files = File.Exists(path) ? [path]
+            : Directory.Exists(path) ? [.. Directory.EnumerateFiles(path)
+                .Where(f => Path.GetExtension(f) is ".yaml" or ".yml" or ".json" && !Path.GetFileNameWithoutExtension(f).EndsWith(".tests", StringComparison.OrdinalIgnoreCase))
+                .Order(StringComparer.Ordinal)]
+            : throw new InvalidOperationException($"Approvals:PolicyPath '{path}' does not exist.");
+        return PolicySet.Load([.. files.Select(f => new PolicySource(f, File.ReadAllText(f)))]);
+    }
+}
+
+/// <summary>The public half of the receipt signing key (for <c>GET /api/receipts/keys</c>).</summary>
+/// <param name="Key">The key.</param>
+public sealed record ReceiptPublicKey(SecurityKey Key);
