@@ -51,9 +51,12 @@ public sealed class AuthenticationMiddleware(CallerAuthenticator authenticator) 
             return;
         }
 
-        context.Items[CallerKey] = caller;
+        SetCaller(context.Items, caller);
         await next(context);
     }
+
+    /// <summary>Records the authenticated caller for the function (tests set it the same way).</summary>
+    internal static void SetCaller(IDictionary<object, object> items, TokenCaller caller) => items[CallerKey] = caller;
 
     /// <summary>The authenticated caller of an HTTP function this middleware ran for.</summary>
     public static TokenCaller Caller(FunctionContext context) =>

@@ -1,0 +1,14 @@
+using './main.bicep'
+
+// azd sets AZURE_ENV_NAME, AZURE_LOCATION and AZURE_PRINCIPAL_ID; the rest are set with `azd env set NAME value`.
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'approvals')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'westeurope')
+param auditRegions = split(readEnvironmentVariable('APPROVALS_AUDIT_REGIONS', readEnvironmentVariable('AZURE_LOCATION', 'westeurope')), ',')
+param auditRetentionDays = int(readEnvironmentVariable('APPROVALS_AUDIT_RETENTION_DAYS', '2555'))
+param apiClientId = readEnvironmentVariable('APPROVALS_API_CLIENT_ID')
+param apiAudience = readEnvironmentVariable('APPROVALS_API_AUDIENCE')
+param portalClientId = readEnvironmentVariable('APPROVALS_PORTAL_CLIENT_ID', '')
+param outlookMailbox = readEnvironmentVariable('APPROVALS_OUTLOOK_MAILBOX', '')
+param outlookOriginator = readEnvironmentVariable('APPROVALS_OUTLOOK_ORIGINATOR', '')
+param outlookAppIdUri = readEnvironmentVariable('APPROVALS_OUTLOOK_APP_ID_URI', '')
+param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
