@@ -1,0 +1,83 @@
+using ApprovalFunctions.FunctionApp.Hosting;
+
+namespace ApprovalFunctions.FunctionApp.Logic.Tests;
+
+public sealed class ApprovalsOptionsTests
+{
+    private static ApprovalsOptions Complete()
+    {
+        var options = new ApprovalsOptions
+        {
+            PublicBaseUrl = "https://func-approvals.azurewebsites.net",
+            DefaultRegion = "westeurope",
+            StateContainerUrl = "https://stapp.blob.core.windows.net/approvals-state",
+            ServiceBusNamespace = "sb-approvals.servicebus.windows.net",
+            ReceiptSigningKeyPem = "-----BEGIN PRIVATE KEY-----…",
+        };
+        options.AuditContainers["westeurope"] = "https://staudweu.blob.core.windows.net/audit";
+        options.Issuers.Add(new IssuerSetting { MetadataAddress = "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration", Audiences = { "api://approvals" } });
+        return options;
+    }
+
+    [Fact]
+    public void Validate_CompleteSettings_HasNoFailures() => Assert.Empty(Complete().Validate());
+
+    [Fact]
+    public void Validate_NothingSet_NamesEveryMissingSetting()
+    {
+        IReadOnlyList<string> failures = new ApprovalsOptions().Validate();
+
+        foreach (string setting in new[] { "PublicBaseUrl", "AuditContainers", "StateContainerUrl", "ServiceBusNamespace", "ReceiptSigningKeyPem", "Issuers" })
+        {
+            Assert.Contains(failures, f => f.Contains("Approvals:" + setting, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Validate_DefaultRegionWithoutContainer_IsRefused()
+    {
+        ApprovalsOptions options = Complete();
+        options.DefaultRegion = "eastus";
+
+        Assert.Contains(options.Validate(), f => f.Contains("DefaultRegion 'eastus'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_DevelopmentStorageOnAPublicUrl_IsRefused()
+    {
+        ApprovalsOptions options = Complete();
+        options.UseDevelopmentStorage = true;
+
+        Assert.Contains(options.Validate(), f => f.Contains("UseDevelopmentStorage", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_DevelopmentStorageOnLoopback_IsAccepted()
+    {
+        ApprovalsOptions options = Complete();
+        options.UseDevelopmentStorage = true;
+        options.PublicBaseUrl = "http://localhost:7071";
+
+        Assert.Empty(options.Validate());
+    }
+
+    [Theory]
+    [InlineData("admin", "sha256:0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("agent", "plain-key")]
+    public void Validate_BadApiKeyEntry_IsRefusedByIndex(string role, string hash)
+    {
+        ApprovalsOptions options = Complete();
+        options.ApiKeys.Add(new ApiKeySetting { Id = "k", Role = role, KeyHash = hash });
+
+        Assert.Contains(options.Validate(), f => f.StartsWith("Approvals:ApiKeys:0 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_PlainHttpPublicUrl_IsRefused()
+    {
+        ApprovalsOptions options = Complete();
+        options.PublicBaseUrl = "http://approvals.contoso.com";
+
+        Assert.Contains(options.Validate(), f => f.Contains("PublicBaseUrl", StringComparison.Ordinal));
+    }
+}
