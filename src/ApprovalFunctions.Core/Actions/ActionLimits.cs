@@ -6,6 +6,12 @@ public sealed record ActionLimits
     /// <summary>The defaults: 256 KiB and 32 levels of nesting.</summary>
     public static ActionLimits Default { get; } = new();
 
+    /// <summary>
+    /// For re-reading an action a host already accepted under its configured limits (from its store or an orchestration
+    /// input): generous bounds that only stop a corrupted store from exhausting memory.
+    /// </summary>
+    public static ActionLimits Stored { get; } = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
+
     /// <summary>Largest accepted body in bytes.</summary>
     public int MaxBytes { get; init; } = 256 * 1024;
 

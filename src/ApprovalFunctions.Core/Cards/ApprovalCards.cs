@@ -10,7 +10,15 @@ namespace ApprovalFunctions.Core.Cards;
 /// <param name="ReviewUrl">The portal's review page for the action.</param>
 /// <param name="Deadline">When the approval times out.</param>
 /// <param name="Tally">Who approved towards which requirement and how many are still needed.</param>
-public sealed record CardContext(string ActionId, Uri ReviewUrl, DateTimeOffset Deadline, ApprovalTally Tally);
+public sealed record CardContext(string ActionId, Uri ReviewUrl, DateTimeOffset Deadline, ApprovalTally Tally)
+{
+    /// <summary>The context of an action in <paramref name="state"/>: its deadline (or when it arrived) and its tally.</summary>
+    public static CardContext For(Uri reviewUrl, ProcessState state)
+    {
+        Check.NotNull(state);
+        return new CardContext(state.ActionId, Check.NotNull(reviewUrl), state.Deadline ?? state.ReceivedAt, ApprovalProcess.FromState(state).Tally());
+    }
+}
 
 /// <summary>What only the Outlook card needs: where its buttons post, who sends it, and the recipient's card token.</summary>
 /// <param name="DecisionUrl">The <c>Action.Http</c> target, <c>https://…/api/outlook/{id}</c> (internet-reachable).</param>
@@ -88,6 +96,21 @@ public static class ApprovalCards
         card["originator"] = Check.NotNullOrWhiteSpace(originator);
         card["correlationId"] = context.ActionId;
         return card;
+    }
+
+    /// <summary>
+    /// The headline of <see cref="OutlookOutcome"/> for the approver who just decided: what they did, and where the
+    /// request stands in <paramref name="after"/> (the state their decision leads to).
+    /// </summary>
+    public static string DecidedHeadline(bool approved, ProcessState after)
+    {
+        Check.NotNull(after);
+        string status = after.Status switch
+        {
+            ProcessStatus.PendingApproval => ApprovalProcess.FromState(after).Tally().Complete ? string.Empty : " Waiting for the other approvers.",
+            _ => " The request is " + Json.CoreJson.Name(after.Status) + ".",
+        };
+        return (approved ? "You approved this request." : "You rejected this request.") + status;
     }
 
     private static JsonObject Card(string version, JsonArray body, JsonNode[] actions) => new()

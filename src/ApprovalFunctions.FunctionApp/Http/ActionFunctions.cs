@@ -255,7 +255,7 @@ internal static class ProcessLookup
 {
     public static async Task<ProcessView?> LoadAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
-        if (!ApprovalInputs.IsValidId(id))
+        if (!ActionIds.IsValid(id))
         {
             return null;
         }

@@ -32,11 +32,12 @@ public sealed class ActionResponses(PublicLinks links, Masker masker)
     internal string? Review(ProcessView view) => view.State.Decision is null ? null : Reviewer(view).ToJson();
 
     /// <summary>The Teams/portal card, as the channels get it.</summary>
-    internal JsonObject Card(ProcessView view) => ApprovalCards.Teams(Reviewer(view), CardOf(view));
+    internal JsonObject Card(ProcessView view) => ApprovalCards.Teams(Reviewer(view), CardContext.For(links.Review(view.Input.ActionId), view.State));
 
     /// <summary>The Outlook card that replaces the actionable one once the approver pressed a button.</summary>
-    internal JsonObject OutlookOutcome(ProcessView view, string headline, string originator) =>
-        ApprovalCards.OutlookOutcome(Reviewer(view), CardOf(view), headline, originator);
+    internal JsonObject OutlookOutcome(ProcessView view, bool approved, string originator) =>
+        ApprovalCards.OutlookOutcome(Reviewer(view), CardContext.For(links.Review(view.Input.ActionId), view.State),
+            ApprovalCards.DecidedHeadline(approved, view.State), originator);
 
     /// <summary>
     /// Judges a decision against the action's state and says what to answer and which event (if any) to raise: accepted
@@ -125,9 +126,6 @@ public sealed class ActionResponses(PublicLinks links, Masker masker)
     }
 
     private ReviewerView Reviewer(ProcessView view) => masker.Mask(view.Action(), view.State.Decision, view.State.Agent);
-
-    private CardContext CardOf(ProcessView view) => new(view.Input.ActionId, links.Review(view.Input.ActionId),
-        view.State.Deadline ?? view.State.ReceivedAt, ApprovalProcess.FromState(view.State).Tally());
 
     private static bool Matches(Vote vote, TokenCaller caller) =>
         string.Equals(vote.Approver.Id, caller.Id, StringComparison.OrdinalIgnoreCase)

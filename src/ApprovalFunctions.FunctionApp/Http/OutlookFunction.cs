@@ -101,13 +101,7 @@ public sealed class OutlookFunction(ActionResponses responses, Microsoft365Optio
 
         // The card shows the state the decision leads to (the orchestration applies the same event).
         ProcessState after = answer.Event is null ? view.State : ApprovalProcess.FromState(view.State).Apply(answer.Event).State;
-        string headline = press.Decision == "approve" ? "You approved this request." : "You rejected this request.";
-        string status = after.Status switch
-        {
-            ProcessStatus.PendingApproval => ApprovalProcess.FromState(after).Tally().Complete ? string.Empty : " Waiting for the other approvers.",
-            _ => " The request is " + CoreJson.Name(after.Status) + ".",
-        };
-        return new OutlookCardResult(responses.OutlookOutcome(view with { State = after }, headline + status, options.Outlook.Originator!).ToJsonString());
+        return new OutlookCardResult(responses.OutlookOutcome(view with { State = after }, press.Decision == "approve", options.Outlook.Originator!).ToJsonString());
     }
 
     private static async Task<string> BodyAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using ApprovalFunctions.Core.Actions;
-using ApprovalFunctions.Core.Audit;
 using ApprovalFunctions.Core.Api;
 using ApprovalFunctions.Core.Json;
 using ApprovalFunctions.Core.Policy;
@@ -15,8 +14,6 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// </summary>
 internal sealed record ProcessView(ApprovalInput Input, ProcessState State, ReceiptReference? Receipt, bool Running, bool Finished)
 {
-    private static readonly ActionLimits StoredLimits = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
-
     /// <summary>Builds the view from the orchestration's input and custom status.</summary>
     public static ProcessView From(ApprovalInput input, StatusSnapshot? snapshot, bool running, bool finished)
     {
@@ -39,15 +36,4 @@ internal sealed record ProcessView(ApprovalInput Input, ProcessState State, Rece
     public static bool Is(Person person, TokenCaller caller) =>
         string.Equals(person.Id, caller.Id, StringComparison.OrdinalIgnoreCase)
         || (caller.Email is not null && string.Equals(person.Email, caller.Email, StringComparison.OrdinalIgnoreCase));
-
-    internal static ActionLimits Limits => StoredLimits;
-}
-
-/// <summary>Parses the stored action of an orchestration input.</summary>
-internal static class ApprovalInputs
-{
-    public static ActionRequest Action(this ApprovalInput input) =>
-        ActionParser.Parse(input.ActionJson, ProcessView.Limits).Action ?? throw new InvalidOperationException($"The action of {input.ActionId} does not parse.");
-
-    public static bool IsValidId(string id) => ActionIds.IsValid(id);
 }

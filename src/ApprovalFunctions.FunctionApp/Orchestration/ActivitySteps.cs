@@ -48,8 +48,6 @@ public sealed class ActivitySteps(
     IReleaseSender release,
     PublicLinks links)
 {
-    private static readonly ActionLimits StoredLimits = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
-
     /// <summary>The policy set's hash (for logs and status).</summary>
     public string PolicyHash => policy.Hash;
 
@@ -113,6 +111,6 @@ public sealed class ActivitySteps(
     public Task DispatchAsync(DispatchInput input, CancellationToken cancellationToken) => release.SendAsync(input, cancellationToken);
 
     private static ActionRequest Action(StepInput input) =>
-        ActionParser.Parse(Check.NotNull(input.ActionJson), StoredLimits).Action
+        ActionParser.Parse(Check.NotNull(input.ActionJson), ActionLimits.Stored).Action
             ?? throw new InvalidOperationException($"The action of {input.ActionId} no longer parses.");
 }

@@ -24,8 +24,6 @@ public static class ApprovalOrchestrator
     /// <summary>A bound on the loop (a process takes a few dozen steps; this only stops a bug from looping forever).</summary>
     public const int MaxSteps = 10_000;
 
-    private static readonly ActionLimits StoredLimits = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
-
     /// <summary>Retries for activities whose failures are transient (storage, directory, Graph, Service Bus).</summary>
     internal static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(
         new RetryPolicy(maxNumberOfAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromMinutes(5)));
@@ -41,8 +39,7 @@ public static class ApprovalOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         ILogger log = context.CreateReplaySafeLogger(nameof(ApprovalOrchestrator));
         ApprovalInput input = context.GetInput<ApprovalInput>() ?? throw new InvalidOperationException("The orchestration has no input.");
-        ActionRequest action = ActionParser.Parse(input.ActionJson, StoredLimits).Action
-            ?? throw new InvalidOperationException($"The action of {input.ActionId} does not parse.");
+        ActionRequest action = input.Action();
         ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart(
             input.ActionId, new AgentIdentity(input.AgentId, input.AgentOwner), input.Region, input.AuthStrength, input.ReceivedAt));
         ReceiptReference? receipt = null;

@@ -1,3 +1,4 @@
+using ApprovalFunctions.Core.Actions;
 using ApprovalFunctions.Core.Api;
 
 namespace ApprovalFunctions.FunctionApp.Orchestration;
@@ -10,7 +11,12 @@ namespace ApprovalFunctions.FunctionApp.Orchestration;
 /// <param name="AuthStrength">The agent caller's sign-in strength.</param>
 /// <param name="Region">The region whose audit store keeps the trail.</param>
 /// <param name="ReceivedAt">When the HTTP function accepted it.</param>
-public sealed record ApprovalInput(string ActionId, string ActionJson, string AgentId, string? AgentOwner, string? AuthStrength, string Region, DateTimeOffset ReceivedAt);
+public sealed record ApprovalInput(string ActionId, string ActionJson, string AgentId, string? AgentOwner, string? AuthStrength, string Region, DateTimeOffset ReceivedAt)
+{
+    /// <summary>The action as submitted (it was validated then, so it parses).</summary>
+    public ActionRequest Action() =>
+        ActionParser.Parse(ActionJson, ActionLimits.Stored).Action ?? throw new InvalidOperationException($"The action of {ActionId} does not parse.");
+}
 
 /// <summary>
 /// What an activity gets: the step to run (Core's JSON), the orchestration's time for the event it returns, and the

@@ -235,10 +235,9 @@ internal sealed class ActionService(
         }
 
         ProcessState state = stored.State;
-        ActionRequest action = ActionParser.Parse(stored.Body, new ActionLimits { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 }).Action!;
+        ActionRequest action = ActionParser.Parse(stored.Body, ActionLimits.Stored).Action!;
         Core.Masking.ReviewerView view = masker.Mask(action, state.Decision, state.Agent);
-        var context = new Core.Cards.CardContext(id, urls.Review(id), state.Deadline ?? state.ReceivedAt, ApprovalProcess.FromState(state).Tally());
-        return Results.Json(Core.Cards.ApprovalCards.Teams(view, context));
+        return Results.Json(Core.Cards.ApprovalCards.Teams(view, Core.Cards.CardContext.For(urls.Review(id), state)));
     }
 
     public async Task<IResult> AuditAsync(Caller caller, string id, CancellationToken cancellationToken)

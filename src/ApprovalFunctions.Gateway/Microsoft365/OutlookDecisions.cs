@@ -81,26 +81,20 @@ internal sealed class OutlookDecisions(
         }
 
         StoredAction stored = (await store.GetAsync(id, cancellationToken))!;
-        JsonObject updated = UpdatedCard(stored, press.Decision == "approve" ? "You approved this request." : "You rejected this request.");
+        JsonObject updated = UpdatedCard(stored, press.Decision == "approve");
         http.Response.StatusCode = 200;
         http.Response.Headers[OutlookActions.UpdateHeader] = "true";
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(updated.ToJsonString(), cancellationToken);
     }
 
-    private JsonObject UpdatedCard(StoredAction stored, string headline)
+    private JsonObject UpdatedCard(StoredAction stored, bool approved)
     {
         ProcessState state = stored.State;
-        ActionRequest action = ActionParser.Parse(stored.Body, new ActionLimits { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 }).Action!;
+        ActionRequest action = ActionParser.Parse(stored.Body, ActionLimits.Stored).Action!;
         ReviewerView view = masker.Mask(action, state.Decision, state.Agent);
-        ApprovalTally tally = ApprovalProcess.FromState(state).Tally();
-        string status = state.Status switch
-        {
-            ProcessStatus.PendingApproval => tally.Complete ? string.Empty : " Waiting for the other approvers.",
-            _ => " The request is " + Core.Json.CoreJson.Name(state.Status) + ".",
-        };
-        var context = new CardContext(stored.Id, urls.Review(stored.Id), state.Deadline ?? state.ReceivedAt, tally);
-        return ApprovalCards.OutlookOutcome(view, context, headline + status, options.Value.Outlook.Originator!);
+        return ApprovalCards.OutlookOutcome(view, CardContext.For(urls.Review(stored.Id), state), ApprovalCards.DecidedHeadline(approved, state),
+            options.Value.Outlook.Originator!);
     }
 
     private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)

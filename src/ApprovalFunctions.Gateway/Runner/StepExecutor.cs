@@ -28,7 +28,6 @@ internal sealed record FinishedAction(StoredAction Action, ReleaseRow? Release);
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A singleton for the process lifetime; SemaphoreSlim needs disposing only when its wait handle is used, which it never is here.")]
 internal sealed class StepExecutor
 {
-    private static readonly ActionLimits StoredLimits = new() { MaxBytes = 64 * 1024 * 1024, MaxDepth = 256 };
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(5);
 
     private readonly ActionStore _store;
@@ -78,7 +77,7 @@ internal sealed class StepExecutor
             return;
         }
 
-        ActionRequest action = ActionParser.Parse(stored.Body, StoredLimits).Action
+        ActionRequest action = ActionParser.Parse(stored.Body, ActionLimits.Stored).Action
             ?? throw new InvalidOperationException($"Stored action {stored.Id} no longer parses.");
         await RunAsync(new Run(this, action, ApprovalProcess.FromState(stored.State), stored.Version, insert: null), cancellationToken);
     }
