@@ -1,4 +1,3 @@
-using System.Text;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Core.Cards;
 using ApprovalFunctions.Core.Json;
@@ -24,8 +23,6 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// </summary>
 public sealed class OutlookFunction(ActionResponses responses, Microsoft365Options options, TimeProvider time, ILogger<OutlookFunction> logger, OutlookActions? outlook = null)
 {
-    private const int MaxBody = 8 * 1024;
-
     /// <summary>Handles one press.</summary>
     [Function(nameof(OutlookAction))]
     public async Task<IActionResult> OutlookAction(
@@ -46,7 +43,7 @@ public sealed class OutlookFunction(ActionResponses responses, Microsoft365Optio
             request.Headers.Authorization.ToString(),
             request.Headers[ApprovalCards.CardTokenHeader].ToString(),
             request.Query["decision"].ToString(),
-            await BodyAsync(request, cancellationToken),
+            await OutlookActions.ReadBodyAsync(request.Body, cancellationToken),
             now,
             cancellationToken);
         if (press is null)
@@ -102,19 +99,6 @@ public sealed class OutlookFunction(ActionResponses responses, Microsoft365Optio
         // The card shows the state the decision leads to (the orchestration applies the same event).
         ProcessState after = answer.Event is null ? view.State : ApprovalProcess.FromState(view.State).Apply(answer.Event).State;
         return new OutlookCardResult(responses.OutlookOutcome(view with { State = after }, press.Decision == "approve", options.Outlook.Originator!).ToJsonString());
-    }
-
-    private static async Task<string> BodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        byte[] buffer = new byte[MaxBody];
-        int read = 0;
-        int n;
-        while (read < buffer.Length && (n = await request.Body.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
-        {
-            read += n;
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
     private static OutlookRefusalResult Refuse(int status, string message) => new(status, message);

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Core.Actions;
@@ -33,8 +32,6 @@ internal sealed class OutlookDecisions(
     TimeProvider time,
     ILogger<OutlookDecisions> logger)
 {
-    private const int MaxBody = 8 * 1024;
-
     public async Task HandleAsync(HttpContext http, string id)
     {
         CancellationToken cancellationToken = http.RequestAborted;
@@ -45,7 +42,7 @@ internal sealed class OutlookDecisions(
             http.Request.Headers.Authorization.ToString(),
             http.Request.Headers[ApprovalCards.CardTokenHeader].ToString(),
             http.Request.Query["decision"].ToString(),
-            await BodyAsync(http, cancellationToken),
+            await OutlookActions.ReadBodyAsync(http.Request.Body, cancellationToken),
             time.GetUtcNow(),
             cancellationToken);
         if (press is null)
@@ -95,24 +92,6 @@ internal sealed class OutlookDecisions(
         ReviewerView view = masker.Mask(action, state.Decision, state.Agent);
         return ApprovalCards.OutlookOutcome(view, CardContext.For(urls.Review(stored.Id), state), ApprovalCards.DecidedHeadline(approved, state),
             options.Value.Outlook.Originator!);
-    }
-
-    private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)
-    {
-        byte[] buffer = new byte[MaxBody];
-        int read = 0;
-        while (read < buffer.Length)
-        {
-            int n = await http.Request.Body.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
     private static void Refuse(HttpContext http, int status, string message)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -30,6 +31,24 @@ public sealed class OutlookActions(ActionableMessageTokenValidator tokens, CardT
 
     /// <summary>The longest comment accepted.</summary>
     public const int MaxComment = 2000;
+
+    /// <summary>How much of a request body is read: a comment at its longest, in UTF-8, with room to spare.</summary>
+    public const int MaxBody = 8 * 1024;
+
+    /// <summary>The request body as text, read up to <see cref="MaxBody"/> bytes (anything longer is cut, and then too long a comment).</summary>
+    public static async Task<string> ReadBodyAsync(Stream body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        byte[] buffer = new byte[MaxBody];
+        int read = 0;
+        int n;
+        while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            read += n;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, read);
+    }
 
     /// <summary>Checks a press on the card of <paramref name="actionId"/>; returns the action or the refusal.</summary>
     public async Task<(OutlookAction? Action, OutlookRefusal? Refusal)> ReadAsync(
