@@ -137,8 +137,9 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         FunctionContext context)
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
-        ProcessView? view = await ProcessLookup.LoadAsync(client, id, context.CancellationToken);
-        return view is null || !view.VisibleTo(caller) ? HttpResults.NotFound($"Action {LogText.Quote(id)}") : HttpResults.Json(responses.Status(view, caller));
+        return await ProcessLookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is ProcessView view
+            ? HttpResults.Json(responses.Status(view, caller))
+            : ActionNotFound(id);
     }
 
     /// <summary><c>POST /api/actions/{id}/decisions</c>: the approver is who their token says, never the body.</summary>
@@ -165,7 +166,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         ProcessView? view = await ProcessLookup.LoadAsync(client, id, cancellationToken);
         if (view is null)
         {
-            return HttpResults.NotFound($"Action {LogText.Quote(id)}");
+            return ActionNotFound(id);
         }
 
         string channel = request.Headers["X-Approvals-Channel"].FirstOrDefault() == "portal" ? "portal" : "api";
@@ -191,7 +192,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         ProcessView? view = await ProcessLookup.LoadAsync(client, id, cancellationToken);
         if (view is null || !caller.Roles.Contains(TokenCallers.Agent) || view.State.Agent.Id != caller.Id)
         {
-            return HttpResults.NotFound($"Action {LogText.Quote(id)}");
+            return ActionNotFound(id);
         }
 
         if (!view.Running || view.State.Status is not (ProcessStatus.Received or ProcessStatus.PendingApproval))
@@ -219,10 +220,9 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         FunctionContext context)
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
-        ProcessView? view = await ProcessLookup.LoadAsync(client, id, context.CancellationToken);
-        if (view is null || !view.VisibleTo(caller))
+        if (await ProcessLookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is not ProcessView view)
         {
-            return HttpResults.NotFound($"Action {LogText.Quote(id)}");
+            return ActionNotFound(id);
         }
 
         IReadOnlyList<AuditRecord> records = await audit.ReadActionAsync(view.State.Region, view.State.ReceivedAt, id, context.CancellationToken);
@@ -245,9 +245,13 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         FunctionContext context)
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
-        ProcessView? view = await ProcessLookup.LoadAsync(client, id, context.CancellationToken);
-        return view is null || !view.VisibleTo(caller) ? HttpResults.NotFound($"Action {LogText.Quote(id)}") : HttpResults.Json(responses.Card(view));
+        return await ProcessLookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is ProcessView view
+            ? HttpResults.Json(responses.Card(view))
+            : ActionNotFound(id);
     }
+
+    /// <summary>Missing and not visible answer alike, so nobody learns that an action exists.</summary>
+    private static IActionResult ActionNotFound(string id) => HttpResults.NotFound($"Action {LogText.Quote(id)}");
 }
 
 /// <summary>Reads an action's orchestration (input and custom status) as a <see cref="ProcessView"/>.</summary>
@@ -263,6 +267,10 @@ internal static class ProcessLookup
         OrchestrationMetadata? metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         return metadata is null ? null : From(metadata);
     }
+
+    /// <summary>The action when <paramref name="caller"/> may see it; null when it does not exist or is not theirs to see.</summary>
+    public static async Task<ProcessView?> LoadVisibleAsync(DurableTaskClient client, string id, TokenCaller caller, CancellationToken cancellationToken) =>
+        await LoadAsync(client, id, cancellationToken) is ProcessView view && view.VisibleTo(caller) ? view : null;
 
     /// <summary>The view of an instance fetched with its inputs; null when it is not an approval.</summary>
     public static ProcessView? From(OrchestrationMetadata metadata)
