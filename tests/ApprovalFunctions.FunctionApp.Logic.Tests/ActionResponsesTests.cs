@@ -1,10 +1,10 @@
 using ApprovalFunctions.Core.Actions;
 using ApprovalFunctions.Core.Masking;
-using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Http;
 using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.FunctionApp.TestSupport;
 using ApprovalFunctions.Microsoft365.Identity;
 
 namespace ApprovalFunctions.FunctionApp.Logic.Tests;
@@ -160,22 +160,7 @@ public sealed class ActionResponsesTests
     /// <summary>The action waiting for Dan, as the orchestration's input and custom status describe it.</summary>
     private static ProcessView Pending()
     {
-        ActionRequest action = ActionParser.Parse(Write).Action!;
-        PolicySet policy = PolicySet.Load([new PolicySource("p.yaml", Policy)]);
-        ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart("act_1", new AgentIdentity("agent-etl", "owner-olga"), "westeurope", null, T0));
-        for (ProcessStep step = process.Next(); step is not AwaitDecisionStep; step = process.Next())
-        {
-            process = step switch
-            {
-                WriteAuditStep w => process.Apply(new AuditWritten(w.Record.Sequence, T0)),
-                EvaluatePolicyStep e => process.Apply(new PolicyEvaluated(policy.Evaluate(new PolicyInput(action, e.Agent, T0, e.AuthStrength)), T0)),
-                ResolveApproversStep r => process.Apply(new ApproversResolved(new ResolvedApprovers(
-                    [.. r.Plan.Requirements.Select(q => new ResolvedRequirement(q.Approvers, q.MinApprovals, [new Person("dba-dan", "Dan", "dan@contoso.com")]))], [], []), T0)),
-                NotifyApproversStep n => process.Apply(new ApproversNotified(n.Notification.Round, [], T0)),
-                _ => throw new InvalidOperationException("unexpected step " + step),
-            };
-        }
-
+        ApprovalProcess process = TestProcesses.AwaitingDan("act_1", Write, Policy, T0);
         var input = new ApprovalInput("act_1", Write, "agent-etl", "owner-olga", null, "westeurope", T0);
         var snapshot = new StatusSnapshot(Core.Json.CoreJson.Serialize(process.State with { PendingAudit = [] }), null);
         return ProcessView.From(input, snapshot, running: true, finished: false);

@@ -8,6 +8,7 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.FunctionApp.TestSupport;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Microsoft365.Notifications;
 using Microsoft.IdentityModel.Tokens;
@@ -30,8 +31,8 @@ public sealed class ActivityStepsTests
         """;
 
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly MemoryAudit _audit = new();
-    private readonly List<DispatchInput> _sent = [];
+    private readonly InMemoryAuditStore _audit = new();
+    private readonly RecordingReleaseSender _sender = new();
     private readonly List<ApprovalRequest> _notified = [];
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class ActivityStepsTests
         process = await RunAsync(steps, process, input.ActionJson!);
 
         Assert.Equal(ProcessStatus.Completed, process.State.Status);
-        DispatchInput sent = Assert.Single(_sent);
+        DispatchInput sent = Assert.Single(_sender.Sent);
         var verifier = new ReceiptVerifier(new ReceiptVerifierOptions
         {
             Issuer = "https://approvals.example",
@@ -105,12 +106,12 @@ public sealed class ActivityStepsTests
         ActionRequest action = ActionParser.Parse(actionJson).Action!;
         var steps = new ActivitySteps(
             PolicySet.Load([new PolicySource("p.yaml", Policy)]),
-            new Directory(),
+            new FixedDirectory(new Person("dba-dan", "Dan"), new Person("dba-dora", "Dora")),
             notifier is null ? [new Recording(_notified)] : [new Recording(_notified), notifier],
             new Masker(new MaskingOptions()),
             new ReceiptIssuer(new ReceiptIssuerOptions { Issuer = "https://approvals.example", Audience = "approvals-executor", SigningKey = new ECDsaSecurityKey(_key) { KeyId = "k1" } }),
             _audit,
-            new Sender(_sent),
+            _sender,
             new PublicLinks(new Uri("https://approvals.example")));
         ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart("act_1", new AgentIdentity("agent-etl", "owner-olga"), "westeurope", "mfa", T0));
         return (process, steps, new StepInput("act_1", "westeurope", string.Empty, T0, actionJson));
@@ -150,13 +151,6 @@ public sealed class ActivityStepsTests
         }
     }
 
-    private sealed class Directory : IApproverDirectory
-    {
-        public Task<ResolvedApprovers> ResolveAsync(ApprovalPlan plan, string? requesterId, CancellationToken cancellationToken) =>
-            Task.FromResult(new ResolvedApprovers(
-                [.. plan.Requirements.Select(r => new ResolvedRequirement(r.Approvers, r.MinApprovals, [new Person("dba-dan", "Dan"), new Person("dba-dora", "Dora")]))], [], []));
-    }
-
     private sealed class Recording(List<ApprovalRequest> requests) : IApprovalNotifier
     {
         public string Channel => "portal";
@@ -174,39 +168,5 @@ public sealed class ActivityStepsTests
 
         public Task<IReadOnlyList<Delivery>> NotifyAsync(ApprovalRequest request, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("mailbox unavailable");
-    }
-
-    private sealed class Sender(List<DispatchInput> sent) : IReleaseSender
-    {
-        public Task SendAsync(DispatchInput release, CancellationToken cancellationToken)
-        {
-            sent.Add(release);
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class MemoryAudit : IAuditStore
-    {
-        private readonly SortedDictionary<string, byte[]> _records = new(StringComparer.Ordinal);
-
-        public IEnumerable<AuditRecord> Records => _records.Values.Select(b => AuditRecord.Parse(b));
-
-        public IEnumerable<string> Types => Records.Select(r => r.Type);
-
-        public IEnumerable<AuditFile> Files => _records.Select(r => new AuditFile(r.Key, r.Value));
-
-        public Task WriteAsync(string region, string key, byte[] content, CancellationToken cancellationToken)
-        {
-            if (_records.TryGetValue(key, out byte[]? existing) && !existing.AsSpan().SequenceEqual(content))
-            {
-                throw new AuditConflictException(key);
-            }
-
-            _records[key] = content;
-            return Task.CompletedTask;
-        }
-
-        public Task<IReadOnlyList<AuditRecord>> ReadActionAsync(string region, DateTimeOffset receivedAt, string actionId, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<AuditRecord>>([.. Records]);
     }
 }

@@ -7,6 +7,7 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Http;
 using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.FunctionApp.TestSupport;
 using ApprovalFunctions.FunctionApp.Tests.Support;
 using ApprovalFunctions.Microsoft365.Identity;
 using DurableTask.Core.Exceptions;
@@ -179,22 +180,7 @@ public sealed class ActionFunctionsTests
     private string PendingInstance()
     {
         string id = Core.Api.DerivedIds.Action("agent-etl", "k-1");
-        ActionRequest action = ActionParser.Parse(Write).Action!;
-        ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart(id, new AgentIdentity("agent-etl", "owner-olga"), "westeurope", null, Now));
-        var policy = Core.Policy.PolicySet.Load([new Core.Policy.PolicySource("p.yaml", OrchestrationHarness.Policy)]);
-        while (process.Next() is not AwaitDecisionStep)
-        {
-            process = process.Next() switch
-            {
-                WriteAuditStep w => process.Apply(new AuditWritten(w.Record.Sequence, Now)),
-                EvaluatePolicyStep e => process.Apply(new PolicyEvaluated(policy.Evaluate(new Core.Policy.PolicyInput(action, e.Agent, Now, e.AuthStrength)), Now)),
-                ResolveApproversStep r => process.Apply(new ApproversResolved(new ResolvedApprovers(
-                    [.. r.Plan.Requirements.Select(q => new ResolvedRequirement(q.Approvers, q.MinApprovals, [new Person("dba-dan", "Dan", "dan@contoso.com")]))], [], []), Now)),
-                NotifyApproversStep n => process.Apply(new ApproversNotified(n.Notification.Round, [], Now)),
-                ProcessStep other => throw new InvalidOperationException("unexpected " + other),
-            };
-        }
-
+        ApprovalProcess process = TestProcesses.AwaitingDan(id, Write, OrchestrationHarness.Policy, Now);
         Instance(id, Write, running: true, ApprovalOrchestrator.Snapshot(process, null));
         return id;
     }

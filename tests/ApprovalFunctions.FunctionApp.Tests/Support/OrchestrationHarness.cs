@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using ApprovalFunctions.Core.Audit;
 using ApprovalFunctions.Core.Json;
 using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
@@ -7,7 +6,7 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Orchestration;
-using ApprovalFunctions.Microsoft365.Directory;
+using ApprovalFunctions.FunctionApp.TestSupport;
 using ApprovalFunctions.Microsoft365.Notifications;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -59,12 +58,8 @@ internal sealed class OrchestrationHarness
             Audience = "approvals-executor",
             SigningKey = new ECDsaSecurityKey(ecdsa) { KeyId = "k1" },
         });
-        var directory = new Mock<IApproverDirectory>();
-        directory.Setup(d => d.ResolveAsync(It.IsAny<ApprovalPlan>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((ApprovalPlan plan, string? _, CancellationToken _) => new ResolvedApprovers(
-                [.. plan.Requirements.Select(r => new ResolvedRequirement(r.Approvers, r.MinApprovals, [new Person("dba-dan", "Dan"), new Person("dba-dora", "Dora")]))],
-                [], []));
-        _steps = new ActivitySteps(PolicySet.Load([new PolicySource("p.yaml", Policy)]), directory.Object, [], new Masker(new MaskingOptions()),
+        var directory = new FixedDirectory(new Person("dba-dan", "Dan"), new Person("dba-dora", "Dora"));
+        _steps = new ActivitySteps(PolicySet.Load([new PolicySource("p.yaml", Policy)]), directory, [], new Masker(new MaskingOptions()),
             issuer, Audit, Releases, new PublicLinks(new Uri("https://approvals.example")));
 
         _context.SetupGet(c => c.CurrentUtcDateTime).Returns(() => _now);
@@ -168,39 +163,5 @@ internal sealed class OrchestrationHarness
             wait.TrySetCanceled(token);
         });
         return wait.Task;
-    }
-}
-
-/// <summary>Audit records by key, create-only, as the blob store behaves.</summary>
-internal sealed class InMemoryAuditStore : IAuditStore
-{
-    public Dictionary<string, byte[]> Records { get; } = new(StringComparer.Ordinal);
-
-    public IEnumerable<string> Types => Records.Keys.Order(StringComparer.Ordinal).Select(k => AuditRecord.Parse(Records[k]).Type);
-
-    public Task WriteAsync(string region, string key, byte[] content, CancellationToken cancellationToken)
-    {
-        if (Records.TryGetValue(key, out byte[]? existing) && !existing.AsSpan().SequenceEqual(content))
-        {
-            throw new AuditConflictException(key);
-        }
-
-        Records[key] = content;
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<AuditRecord>> ReadActionAsync(string region, DateTimeOffset receivedAt, string actionId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<AuditRecord>>([.. Records.Values.Select(b => AuditRecord.Parse(b)).OrderBy(r => r.Sequence)]);
-}
-
-/// <summary>Releases as they would be sent.</summary>
-internal sealed class RecordingReleaseSender : IReleaseSender
-{
-    public List<DispatchInput> Sent { get; } = [];
-
-    public Task SendAsync(DispatchInput release, CancellationToken cancellationToken)
-    {
-        Sent.Add(release);
-        return Task.CompletedTask;
     }
 }

@@ -1,0 +1,85 @@
+using ApprovalFunctions.Core.Actions;
+using ApprovalFunctions.Core.Audit;
+using ApprovalFunctions.Core.Policy;
+using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.Microsoft365.Directory;
+
+// Shared with ApprovalFunctions.FunctionApp.Tests, which links this file.
+namespace ApprovalFunctions.FunctionApp.TestSupport;
+
+/// <summary>Audit records by key, create-only, as the blob store behaves.</summary>
+internal sealed class InMemoryAuditStore : IAuditStore
+{
+    private readonly SortedDictionary<string, byte[]> _records = new(StringComparer.Ordinal);
+
+    public IEnumerable<AuditRecord> Records => _records.Values.Select(b => AuditRecord.Parse(b));
+
+    public IEnumerable<string> Types => Records.Select(r => r.Type);
+
+    public IEnumerable<AuditFile> Files => _records.Select(r => new AuditFile(r.Key, r.Value));
+
+    public Task WriteAsync(string region, string key, byte[] content, CancellationToken cancellationToken)
+    {
+        if (_records.TryGetValue(key, out byte[]? existing) && !existing.AsSpan().SequenceEqual(content))
+        {
+            throw new AuditConflictException(key);
+        }
+
+        _records[key] = content;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AuditRecord>> ReadActionAsync(string region, DateTimeOffset receivedAt, string actionId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<AuditRecord>>([.. Records.OrderBy(r => r.Sequence)]);
+}
+
+/// <summary>Releases as they would be sent.</summary>
+internal sealed class RecordingReleaseSender : IReleaseSender
+{
+    public List<DispatchInput> Sent { get; } = [];
+
+    public Task SendAsync(DispatchInput release, CancellationToken cancellationToken)
+    {
+        Sent.Add(release);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A directory in which every requirement resolves to the same people.</summary>
+internal sealed class FixedDirectory(params Person[] people) : IApproverDirectory
+{
+    public Task<ResolvedApprovers> ResolveAsync(ApprovalPlan plan, string? requesterId, CancellationToken cancellationToken) =>
+        Task.FromResult(new ResolvedApprovers([.. plan.Requirements.Select(r => new ResolvedRequirement(r.Approvers, r.MinApprovals, people))], [], []));
+}
+
+/// <summary>Processes in a given state, as the orchestration would have brought them there.</summary>
+internal static class TestProcesses
+{
+    public static readonly Person Dan = new("dba-dan", "Dan", "dan@contoso.com");
+
+    /// <summary>
+    /// The action of agent-etl (owner olga, region westeurope) under <paramref name="policyYaml"/>, run until it waits
+    /// for a decision, every requirement resolved to Dan.
+    /// </summary>
+    public static ApprovalProcess AwaitingDan(string actionId, string actionJson, string policyYaml, DateTimeOffset at)
+    {
+        ActionRequest action = ActionParser.Parse(actionJson).Action!;
+        PolicySet policy = PolicySet.Load([new PolicySource("p.yaml", policyYaml)]);
+        ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart(actionId, new AgentIdentity("agent-etl", "owner-olga"), "westeurope", null, at));
+        for (ProcessStep step = process.Next(); step is not AwaitDecisionStep; step = process.Next())
+        {
+            process = step switch
+            {
+                WriteAuditStep w => process.Apply(new AuditWritten(w.Record.Sequence, at)),
+                EvaluatePolicyStep e => process.Apply(new PolicyEvaluated(policy.Evaluate(new PolicyInput(action, e.Agent, at, e.AuthStrength)), at)),
+                ResolveApproversStep r => process.Apply(new ApproversResolved(new ResolvedApprovers(
+                    [.. r.Plan.Requirements.Select(q => new ResolvedRequirement(q.Approvers, q.MinApprovals, [Dan]))], [], []), at)),
+                NotifyApproversStep n => process.Apply(new ApproversNotified(n.Notification.Round, [], at)),
+                _ => throw new InvalidOperationException("unexpected step " + step),
+            };
+        }
+
+        return process;
+    }
+}
