@@ -43,7 +43,7 @@ public sealed class BlobAuditStore(IReadOnlyDictionary<string, BlobContainerClie
         string prefix = first[..(first.LastIndexOf('/') + 1)];
         BlobContainerClient container = Container(region);
         var records = new List<AuditRecord>();
-        await foreach (BlobItem item in container.GetBlobsAsync(prefix: prefix, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (BlobItem item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
         {
             BinaryData content = (await container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
             records.Add(AuditRecord.Parse(content.ToArray()));

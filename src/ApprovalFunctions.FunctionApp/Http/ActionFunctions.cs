@@ -52,12 +52,12 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         TimeSpan? wait = null;
         if (request.Query["wait"].FirstOrDefault() is string waitText)
         {
-            if (!IsoDuration.TryParse(waitText, out TimeSpan parsed))
+            if (!IsoDuration.TryParse(waitText, out TimeSpan asked))
             {
                 return HttpResults.BadRequest("wait", "must be an ISO 8601 duration such as PT5S");
             }
 
-            wait = parsed > options.MaxWait ? options.MaxWait : parsed;
+            wait = asked > options.MaxWait ? options.MaxWait : asked;
         }
 
         (byte[]? body, Problem? tooLarge) = await RequestBodies.ReadAsync(request, options.MaxBodyBytes, cancellationToken);

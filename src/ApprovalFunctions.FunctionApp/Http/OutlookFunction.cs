@@ -48,7 +48,8 @@ public sealed class OutlookFunction(ActionResponses responses, Microsoft365Optio
             cancellationToken);
         if (press is null)
         {
-            OutlookLog.Refused(logger, LogText.Sanitize(id, 40), refusal!.Reason);
+            string shownId = LogText.Sanitize(id, 40);
+            OutlookLog.Refused(logger, shownId, refusal!.Reason);
             return Refuse(refusal.Status, refusal.Message);
         }
 
@@ -92,7 +93,8 @@ public sealed class OutlookFunction(ActionResponses responses, Microsoft365Optio
                 await outlook!.ReleaseAsync(press, CancellationToken.None);
             }
 
-            OutlookLog.Refused(logger, LogText.Sanitize(id, 40), answer.Verdict is null ? "not decidable" : "refused by the process");
+            string shownId = LogText.Sanitize(id, 40);
+            OutlookLog.Refused(logger, shownId, answer.Verdict is null ? "not decidable" : "refused by the process");
             return Refuse(answer.Status, answer.Message);
         }
 

@@ -86,27 +86,36 @@ public static class ApprovalOrchestrator
         throw new InvalidOperationException($"The process of {input.ActionId} did not finish within {MaxSteps} steps.");
     }
 
-    /// <summary>Waits for a decision or cancellation until the step's time; the timeout (a cancelled wait) is the timer firing.</summary>
+    /// <summary>
+    /// Waits for a decision or cancellation until the step's time. An event already buffered wins even when the time has
+    /// passed (it was raised before the orchestrator got here; Core judges its own time against the deadline); otherwise
+    /// the event races a durable timer, and the loser is cancelled so no waiter or timer is left behind. The cancellation
+    /// is synchronous on purpose: <c>CancelAsync</c> would resume the orchestrator on the thread pool, outside its episode.
+    /// </summary>
     private static async Task<ApprovalProcess> AwaitAsync(TaskOrchestrationContext context, ApprovalProcess process, AwaitDecisionStep wait, ILogger log)
     {
-        TimeSpan remaining = wait.Until - Now(context);
-        if (remaining <= TimeSpan.Zero)
+        using var cancel = new CancellationTokenSource();
+        Task<string> decision = context.WaitForExternalEvent<string>(EventName, cancel.Token);
+        if (!decision.IsCompleted)
         {
-            return process.Apply(new TimerFired(Now(context)));
+            if (wait.Until <= Now(context))
+            {
+                cancel.Cancel();
+                return process.Apply(new TimerFired(Now(context)));
+            }
+
+            Task timer = context.CreateTimer(wait.Until.UtcDateTime, cancel.Token);
+            Task first = await Task.WhenAny(decision, timer);
+            cancel.Cancel();
+            if (first == timer)
+            {
+                // The durable timer fired at (or, replayed, just after) the step's time.
+                DateTimeOffset fired = Now(context);
+                return process.Apply(new TimerFired(fired < wait.Until ? wait.Until : fired));
+            }
         }
 
-        string json;
-        try
-        {
-            json = await context.WaitForExternalEvent<string>(EventName, remaining);
-        }
-        catch (TaskCanceledException)
-        {
-            // The durable timer fired at (or, replayed, just after) the step's time.
-            DateTimeOffset fired = Now(context);
-            return process.Apply(new TimerFired(fired < wait.Until ? wait.Until : fired));
-        }
-
+        string json = await decision;
         ProcessEvent received;
         try
         {

@@ -1,88 +1,109 @@
+using ApprovalFunctions.Core.Audit;
 using ApprovalFunctions.FunctionApp.Adapters;
 using ApprovalFunctions.FunctionApp.Orchestration;
-using Azure;
+using ApprovalFunctions.FunctionApp.Tests.Support;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Moq;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Adapters;
 
-public sealed class BlobAuditStoreTests
+/// <summary>The Blob audit store against Azurite with the real Blob client: create-only records, one container per region.</summary>
+public sealed class BlobAuditStoreTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
-    private const string Key = "2026/11/21/act_1/000001-received.json";
-    private static readonly byte[] Record = """{"seq":1}"""u8.ToArray();
+    private static readonly DateTimeOffset T0 = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
+    private static readonly System.Text.Json.JsonElement Empty = System.Text.Json.JsonDocument.Parse("{}").RootElement;
 
-    private readonly Mock<BlobClient> _blob = new();
-    private readonly Mock<BlobContainerClient> _container = new();
-    private readonly BlobAuditStore _store;
-
-    public BlobAuditStoreTests()
+    [Fact]
+    public async Task WriteAsync_NewRecord_CreatedAsJsonInItsRegionsContainerOnly()
     {
-        _container.Setup(c => c.GetBlobClient(Key)).Returns(_blob.Object);
-        _store = new BlobAuditStore(new Dictionary<string, BlobContainerClient>(StringComparer.OrdinalIgnoreCase) { ["westeurope"] = _container.Object });
+        (BlobAuditStore store, BlobContainerClient westeurope, BlobContainerClient eastus) = await StoreAsync();
+        string key = AuditKeys.For(T0, "act_one", 1, AuditRecordTypes.Received);
+
+        await store.WriteAsync("WestEurope", key, """{"seq":1}"""u8.ToArray(), CancellationToken.None);
+
+        BlobDownloadResult stored = (await westeurope.GetBlobClient(key).DownloadContentAsync()).Value;
+        Assert.Equal("""{"seq":1}""", stored.Content.ToString());
+        Assert.Equal("application/json", stored.Details.ContentType);
+        Assert.False((await eastus.GetBlobClient(key).ExistsAsync()).Value);
     }
 
     [Fact]
-    public async Task WriteAsync_NewRecord_UploadsOnlyIfAbsent()
+    public async Task WriteAsync_RetryWithTheSameBytes_Succeeds()
     {
-        BlobUploadOptions? sent = null;
-        _blob.Setup(b => b.UploadAsync(It.IsAny<BinaryData>(), It.IsAny<BlobUploadOptions>(), It.IsAny<CancellationToken>()))
-            .Callback((BinaryData _, BlobUploadOptions options, CancellationToken _) => sent = options)
-            .ReturnsAsync(Mock.Of<Response<BlobContentInfo>>());
+        (BlobAuditStore store, BlobContainerClient westeurope, _) = await StoreAsync();
+        string key = AuditKeys.For(T0, "act_two", 1, AuditRecordTypes.Received);
+        await store.WriteAsync("westeurope", key, """{"seq":1}"""u8.ToArray(), CancellationToken.None);
+        var before = (await westeurope.GetBlobClient(key).GetPropertiesAsync()).Value.ETag;
 
-        await _store.WriteAsync("WestEurope", Key, Record, CancellationToken.None);
+        await store.WriteAsync("westeurope", key, """{"seq":1}"""u8.ToArray(), CancellationToken.None);
 
-        // The options overload adds no condition by itself: the store must ask for If-None-Match: *.
-        Assert.Equal(ETag.All, sent!.Conditions.IfNoneMatch);
-        Assert.Equal("application/json", sent.HttpHeaders.ContentType);
+        Assert.Equal(before, (await westeurope.GetBlobClient(key).GetPropertiesAsync()).Value.ETag);
     }
 
     [Fact]
-    public async Task WriteAsync_SameRecordAlreadyThere_IsDone()
+    public async Task WriteAsync_DifferentBytesUnderTheSameName_RaisesTheAlarmAndKeepsTheFirst()
     {
-        Conflict();
-        Existing(Record);
+        (BlobAuditStore store, BlobContainerClient westeurope, _) = await StoreAsync();
+        string key = AuditKeys.For(T0, "act_three", 1, AuditRecordTypes.Received);
+        await store.WriteAsync("westeurope", key, """{"seq":1}"""u8.ToArray(), CancellationToken.None);
 
-        await _store.WriteAsync("westeurope", Key, Record, CancellationToken.None);
+        var alarm = await Assert.ThrowsAsync<AuditConflictException>(() => store.WriteAsync("westeurope", key, """{"seq":1,"edited":true}"""u8.ToArray(), CancellationToken.None));
 
-        _blob.Verify(b => b.DownloadContentAsync(It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Contains(key, alarm.Message, StringComparison.Ordinal);
+        Assert.Equal("""{"seq":1}""", (await westeurope.GetBlobClient(key).DownloadContentAsync()).Value.Content.ToString());
     }
 
     [Fact]
-    public async Task WriteAsync_DifferentRecordUnderTheKey_ThrowsAuditConflict()
+    public async Task WriteAsync_UnknownRegion_FailsClosedAndWritesNothing()
     {
-        Conflict();
-        Existing("""{"seq":1,"tampered":true}"""u8.ToArray());
+        (BlobAuditStore store, BlobContainerClient westeurope, BlobContainerClient eastus) = await StoreAsync();
 
-        var ex = await Assert.ThrowsAsync<AuditConflictException>(() => _store.WriteAsync("westeurope", Key, Record, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            store.WriteAsync("brazilsouth", AuditKeys.For(T0, "act_four", 1, AuditRecordTypes.Received), "{}"u8.ToArray(), CancellationToken.None));
 
-        Assert.Contains(Key, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("brazilsouth", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await ListAsync(westeurope));
+        Assert.Empty(await ListAsync(eastus));
     }
 
     [Fact]
-    public async Task WriteAsync_UnknownRegion_FailsNamingIt()
+    public async Task ReadActionAsync_RecordsOfOneAction_InSequenceOrder()
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.WriteAsync("mars-north", Key, Record, CancellationToken.None));
+        (BlobAuditStore store, _, _) = await StoreAsync();
+        AuditRecord first = AuditRecord.Create("act_five", 1, AuditRecordTypes.Received, T0, "received", "westeurope", "sha256:" + new string('a', 64), null, Empty, null);
+        AuditRecord second = AuditRecord.Create("act_five", 2, AuditRecordTypes.Completed, T0, "completed", "westeurope", "sha256:" + new string('a', 64), null, Empty, first.Hash);
+        AuditRecord other = AuditRecord.Create("act_six", 1, AuditRecordTypes.Received, T0, "received", "westeurope", "sha256:" + new string('b', 64), null, Empty, null);
+        foreach (AuditRecord record in new[] { second, other, first })
+        {
+            await store.WriteAsync("westeurope", AuditKeys.For(T0, record.ActionId, record.Sequence, record.Type), record.ToCanonicalJson(), CancellationToken.None);
+        }
 
-        Assert.Contains("mars-north", ex.Message, StringComparison.Ordinal);
+        IReadOnlyList<AuditRecord> records = await store.ReadActionAsync("westeurope", T0, "act_five", CancellationToken.None);
+
+        Assert.Equal([1L, 2L], records.Select(r => r.Sequence));
+        Assert.All(records, r => Assert.Equal("act_five", r.ActionId));
     }
 
-    [Fact]
-    public async Task WriteAsync_ServerError_Propagates()
+    private async Task<(BlobAuditStore Store, BlobContainerClient WestEurope, BlobContainerClient EastUs)> StoreAsync()
     {
-        _blob.Setup(b => b.UploadAsync(It.IsAny<BinaryData>(), It.IsAny<BlobUploadOptions>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new RequestFailedException(503, "busy", "ServerBusy", null));
-
-        var ex = await Assert.ThrowsAsync<RequestFailedException>(() => _store.WriteAsync("westeurope", Key, Record, CancellationToken.None));
-
-        Assert.Equal(503, ex.Status);
+        BlobContainerClient westeurope = await azurite.NewContainerAsync("audit-weu");
+        BlobContainerClient eastus = await azurite.NewContainerAsync("audit-eus");
+        var store = new BlobAuditStore(new Dictionary<string, BlobContainerClient>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["westeurope"] = westeurope,
+            ["eastus"] = eastus,
+        });
+        return (store, westeurope, eastus);
     }
 
-    private void Conflict() =>
-        _blob.Setup(b => b.UploadAsync(It.IsAny<BinaryData>(), It.IsAny<BlobUploadOptions>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new RequestFailedException(409, "The specified blob already exists.", "BlobAlreadyExists", null));
+    private static async Task<List<string>> ListAsync(BlobContainerClient container)
+    {
+        var names = new List<string>();
+        await foreach (BlobItem item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, null, CancellationToken.None))
+        {
+            names.Add(item.Name);
+        }
 
-    private void Existing(byte[] content) =>
-        _blob.Setup(b => b.DownloadContentAsync(It.IsAny<CancellationToken>()))
-            .ReturnsAsync(Response.FromValue(BlobsModelFactory.BlobDownloadResult(content: BinaryData.FromBytes(content)), Mock.Of<Response>()));
+        return names;
+    }
 }

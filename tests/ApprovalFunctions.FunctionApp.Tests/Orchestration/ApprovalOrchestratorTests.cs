@@ -1,142 +1,209 @@
+using ApprovalFunctions.Core.Actions;
+using ApprovalFunctions.Core.Audit;
 using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.Core.Receipts;
+using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.FunctionApp.Tests.Support;
+using Microsoft.DurableTask.Client;
+using Microsoft.IdentityModel.Tokens;
+using static ApprovalFunctions.FunctionApp.Tests.Support.TestDirectory;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
 
-public sealed class ApprovalOrchestratorTests
+/// <summary>
+/// The approval orchestration on the real Durable Task engine: every decision is an external event, every wait a
+/// durable timer, every step an activity whose result is replayed from history on the next episode.
+/// </summary>
+public sealed class ApprovalOrchestratorTests(DurableAppFixture fixture) : IClassFixture<DurableAppFixture>
 {
-    private const string Read = """{"type":"crm.read","summary":"Read accounts","data":{"sourceRegion":"westeurope"}}""";
-    private const string Write = """{"type":"db.write.rows","summary":"Fix 12 rows","target":{"environment":"production"},"data":{"sourceRegion":"westeurope"}}""";
-    private const string Delete = """{"type":"db.delete","summary":"Drop","data":{"sourceRegion":"westeurope"}}""";
-    private const string Grant = """{"type":"iam.grant","summary":"Grant admin","data":{"sourceRegion":"westeurope"}}""";
+    private DurableApp App => fixture.App;
 
     [Fact]
-    public async Task RunAsync_PolicyAllows_ReleasesOnceWithReceiptAndAuditsEveryStep()
+    public async Task Run_AllowedAction_ReleasedOnceWithAReceiptTheExecutorAccepts()
     {
-        var h = new OrchestrationHarness(Read);
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("crm.read"));
 
-        Assert.Equal("released", await h.RunAsync());
+        OrchestrationMetadata done = await App.CompletionAsync(input.ActionId);
 
-        var sent = Assert.Single(h.Releases.Sent);
-        Assert.Equal("act_test1", sent.ActionId);
-        Assert.StartsWith("rcpt_", sent.Receipt.ReceiptId, StringComparison.Ordinal);
-        Assert.Equal(3, sent.Receipt.Jws.Split('.').Length);
-        Assert.Equal(["received", "evaluated", "released", "completed"], h.Audit.Types);
-        Assert.Equal(sent.Receipt.ReceiptId, h.CustomStatus[^1].Receipt?.ReceiptId);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal("released", done.ReadOutputAs<string>());
+        DispatchInput sent = Assert.Single(App.Releases.Of(input.ActionId));
+        Assert.Equal(input.Action().Digest, sent.ActionDigest);
+        ReceiptVerification verification = await Verifier().VerifyAsync(sent.Receipt.Jws, input.Action(), DateTimeOffset.UtcNow, new InMemoryReceiptUseRegistry());
+        Assert.True(verification.IsValid, verification.Message);
+        Assert.Equal(["received", "evaluated", "released", "completed"], Audit.TypesOf(input.ActionId));
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_PolicyDenies_FinishesDeniedWithoutRelease()
+    public async Task Run_DeniedAction_CompletesDeniedAndReleasesNothing()
     {
-        var h = new OrchestrationHarness(Delete);
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.delete"));
 
-        Assert.Equal("denied", await h.RunAsync());
+        OrchestrationMetadata done = await App.CompletionAsync(input.ActionId);
 
-        Assert.Empty(h.Releases.Sent);
-        Assert.Equal(["received", "evaluated", "completed"], h.Audit.Types);
-        Assert.Empty(h.Timers);
+        Assert.Equal("denied", done.ReadOutputAs<string>());
+        Assert.Empty(App.Releases.Of(input.ActionId));
+        Assert.Equal(["received", "evaluated", "completed"], Audit.TypesOf(input.ActionId));
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_ApprovedBeforeDeadline_ReleasesAndCancelsTheTimer()
+    public async Task Run_TwoOfTwoApprovals_ReleasedAfterTheSecond()
     {
-        var h = new OrchestrationHarness(Write);
-        h.Raise(h.Decision("dba-dan"));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("iam.grant"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        Assert.Equal("released", await h.RunAsync());
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve);
+        await App.WaitForStateAsync(input.ActionId, s => s.Votes.Count == 1);
+        Assert.Empty(App.Releases.Of(input.ActionId));
+        await App.DecideAsync(input, Dora, ApprovalChoice.Approve);
 
-        Assert.Single(h.Releases.Sent);
-        var timer = Assert.Single(h.Timers);
-        Assert.True(timer.Token.IsCancellationRequested, "a timer left running keeps the instance alive until it fires");
-        Assert.Equal(OrchestrationHarness.T0.AddHours(1), timer.FireAt);
-        Assert.Contains("decision", h.Audit.Types);
-        Assert.Equal(ProcessStatus.PendingApproval, CoreStatus(h, 0));
+        Assert.Equal("released", (await App.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        Assert.Single(App.Releases.Of(input.ActionId));
+        Assert.Equal(2, Audit.TypesOf(input.ActionId).Count(t => t == AuditRecordTypes.Decision));
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_Rejected_FinishesRejectedWithoutRelease()
+    public async Task Run_Reject_EndsRejectedWithoutRelease()
     {
-        var h = new OrchestrationHarness(Write);
-        h.Raise(h.Decision("dba-dan", ApprovalChoice.Reject, comment: "not today"));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        Assert.Equal("rejected", await h.RunAsync());
+        await App.DecideAsync(input, Dan, ApprovalChoice.Reject, comment: "wrong table");
 
-        Assert.Empty(h.Releases.Sent);
-        Assert.Contains("decision", h.Audit.Types);
+        OrchestrationMetadata done = await App.CompletionAsync(input.ActionId);
+        Assert.Equal("rejected", done.ReadOutputAs<string>());
+        Assert.Equal("wrong table", DurableApp.FinalState(done).Rejection!.Comment);
+        Assert.Empty(App.Releases.Of(input.ActionId));
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_NoDecisionBeforeDeadline_TimesOutThroughTheCancelledWait()
+    public async Task Run_SelfApprovalByRequesterAgentOrOwner_RefusedAndAudited()
     {
-        var h = new OrchestrationHarness(Write);
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        Assert.Equal("expired", await h.RunAsync());
+        await App.DecideAsync(input, Dana, ApprovalChoice.Approve);                       // the requester (in the DBA group)
+        await App.DecideAsync(input, new Person(input.AgentId, "The agent"), ApprovalChoice.Approve); // the agent itself
+        await App.DecideAsync(input, Olga, ApprovalChoice.Approve);                       // the agent's owner (in the DBA group)
+        ProcessState state = await App.WaitForStateAsync(input.ActionId, s => s.DecisionIds.Count == 3);
 
-        Assert.Equal(1, h.EventWaitsCancelled);
-        Assert.Empty(h.Releases.Sent);
-        Assert.Equal(ProcessStatus.Completed, h.LastState.Status);
+        Assert.Equal(ProcessStatus.PendingApproval, state.Status);
+        Assert.Empty(state.Votes);
+        Assert.Equal(3, Audit.TypesOf(input.ActionId).Count(t => t == AuditRecordTypes.DecisionRejected));
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve);
+        Assert.Equal("released", (await App.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_SameDecisionTwice_CountsItOnce()
+    public async Task Run_DecisionForAnotherDigest_RefusedAndTheActionStillWaits()
     {
-        var h = new OrchestrationHarness(Grant);
-        h.Raise(h.Decision("dba-dan", decisionId: "d-1"));
-        h.Raise(h.Decision("dba-dan", decisionId: "d-1"));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        // Two approvals are needed; the duplicate is not the second, so the request runs out of time.
-        Assert.Equal("expired", await h.RunAsync());
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve, digest: ActionParser.Parse(TestPolicies.Action("db.write.other")).Action!.Digest);
+        ProcessState state = await App.WaitForStateAsync(input.ActionId, s => s.DecisionIds.Count == 1);
 
-        Assert.Single(h.Audit.Types, t => t == "decision");
-        Assert.Empty(h.Releases.Sent);
+        Assert.Equal(ProcessStatus.PendingApproval, state.Status);
+        Assert.Empty(state.Votes);
+        Assert.Contains(AuditRecordTypes.DecisionRejected, Audit.TypesOf(input.ActionId));
+        Assert.Empty(App.Releases.Of(input.ActionId));
+        await App.Client.TerminateInstanceAsync(input.ActionId);
     }
 
     [Fact]
-    public async Task RunAsync_TwoDistinctApprovers_ReleasesAfterTheSecond()
+    public async Task Run_CancelByTheAgent_EndsCancelled()
     {
-        var h = new OrchestrationHarness(Grant);
-        h.Raise(h.Decision("dba-dan", decisionId: "d-1"));
-        h.Raise(h.Decision("dba-dora", decisionId: "d-2"));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        Assert.Equal("released", await h.RunAsync());
+        await App.RaiseAsync(input.ActionId, new CancelRequested(input.AgentId, "no longer needed", DateTimeOffset.UtcNow));
 
-        Assert.Equal(2, h.Audit.Types.Count(t => t == "decision"));
+        Assert.Equal("cancelled", (await App.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        Assert.Empty(App.Releases.Of(input.ActionId));
+        Assert.Contains(AuditRecordTypes.Cancelled, Audit.TypesOf(input.ActionId));
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_SelfApprovalByTheAgent_IsAuditedAndNotCounted()
+    public async Task Run_DuplicateDecision_CountedOnce()
     {
-        var h = new OrchestrationHarness(Write, agentId: "dba-dan");
-        h.Raise(h.Decision("dba-dan"));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("iam.grant"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        Assert.Equal("expired", await h.RunAsync());
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve, decisionId: "d_same");
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve, decisionId: "d_same");   // redelivered
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve, decisionId: "d_again");  // Dan again, another request
+        ProcessState state = await App.WaitForStateAsync(input.ActionId, s => s.Votes.Count == 1 && s.DecisionIds.Count >= 1);
+        await Task.Delay(500);
+        state = await App.WaitForStateAsync(input.ActionId, _ => true);
 
-        Assert.Empty(h.Releases.Sent);
-        Assert.DoesNotContain("decision", h.Audit.Types);
-        Assert.Contains("decision-rejected", h.Audit.Types);
+        Assert.Equal(ProcessStatus.PendingApproval, state.Status);
+        Assert.Single(state.Votes);
+        await App.DecideAsync(input, Dora, ApprovalChoice.Approve);
+        Assert.Equal("released", (await App.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        Assert.Single(App.Releases.Of(input.ActionId));
+        Assert.Equal(2, Audit.TypesOf(input.ActionId).Count(t => t == AuditRecordTypes.Decision));
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_UnreadableEvent_IsIgnoredAndTheWaitGoesOn()
+    public async Task Run_UnreadableEvent_IgnoredAndTheActionStillDecidable()
     {
-        var h = new OrchestrationHarness(Write);
-        h.RaiseRaw("{not json");
-        h.Raise(h.Decision("dba-dan"));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));
+        await App.WaitForPendingAsync(input.ActionId);
 
-        Assert.Equal("released", await h.RunAsync());
+        await App.Client.RaiseEventAsync(input.ActionId, ApprovalOrchestrator.EventName, "{not json");
+        await App.RaiseAsync(input.ActionId, new TimerFired(DateTimeOffset.UtcNow)); // not an event anyone may raise
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve);
+
+        Assert.Equal("released", (await App.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        await AssertTrailVerifiesAsync();
     }
 
     [Fact]
-    public async Task RunAsync_CancelledByTheAgent_FinishesCancelled()
+    public async Task Run_ThirtyDayApproval_WaitsOnALongDurableTimerAndStillTakesTheDecision()
     {
-        var h = new OrchestrationHarness(Write);
-        h.Raise(new CancelRequested("agent-etl", "no longer needed", new DateTimeOffset(OrchestrationHarness.T0)));
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("ops.month"));
 
-        Assert.Equal("cancelled", await h.RunAsync());
+        ProcessState pending = await App.WaitForPendingAsync(input.ActionId);
+        Assert.InRange(pending.Deadline!.Value - pending.ReceivedAt, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30) + TimeSpan.FromMinutes(1));
+        await Task.Delay(300);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await App.Client.GetInstanceAsync(input.ActionId))!.RuntimeStatus);
 
-        Assert.Empty(h.Releases.Sent);
+        await App.DecideAsync(input, Dora, ApprovalChoice.Approve);
+        Assert.Equal("released", (await App.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
     }
 
-    private static ProcessStatus CoreStatus(OrchestrationHarness h, int index) =>
-        Core.Json.CoreJson.DeserializeState(h.CustomStatus[index].State).Status;
+    private InMemoryAuditStore Audit => (InMemoryAuditStore)App.Audit;
+
+    private ReceiptVerifier Verifier() => new(new ReceiptVerifierOptions
+    {
+        Issuer = DurableApp.BaseUrl.ToString().TrimEnd('/'),
+        Audience = "approvals-executor",
+        SigningKeys = [new ECDsaSecurityKey(System.Security.Cryptography.ECDsa.Create(App.Key.ExportParameters(false))) { KeyId = "k1" }],
+    });
+
+    /// <summary>Every finished action's chain verifies with Core's verifier (instances still running are left out).</summary>
+    private async Task AssertTrailVerifiesAsync()
+    {
+        IReadOnlyList<AuditFile> files = await App.Audit.FilesAsync();
+        var finished = files.Select(f => AuditRecord.Parse(f.Content.ToArray())).Where(r => r.Type == AuditRecordTypes.Completed).Select(r => r.ActionId).ToHashSet();
+        AuditVerificationReport report = AuditVerifier.Verify(files.Where(f => finished.Contains(AuditRecord.Parse(f.Content.ToArray()).ActionId)));
+        Assert.True(report.Ok, string.Join("; ", report.Problems));
+    }
+}
+
+/// <summary>One engine for a test class (instances are independent by id).</summary>
+public sealed class DurableAppFixture : IAsyncLifetime
+{
+    internal DurableApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync() => App = await DurableApp.StartAsync();
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
 }

@@ -87,7 +87,7 @@ public sealed class PortalFixture : IAsyncLifetime
         string[] candidates = [Environment.GetEnvironmentVariable("APPROVALS_CHROMIUM") ?? string.Empty, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
         return candidates.FirstOrDefault(c => c.Length > 0 && File.Exists(c))
             ?? throw new InvalidOperationException(
-                "The portal's browser tests need Chromium: install it (Debian: apt-get install chromium; .ci/run does this) or set APPROVALS_CHROMIUM to its path.");
+                "The portal's browser tests need Chromium: install it (Debian: apt-get install chromium; ./test.sh does this) or set APPROVALS_CHROMIUM to its path.");
     }
 }
 

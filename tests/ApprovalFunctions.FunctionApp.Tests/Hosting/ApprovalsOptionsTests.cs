@@ -1,6 +1,6 @@
 using ApprovalFunctions.FunctionApp.Hosting;
 
-namespace ApprovalFunctions.FunctionApp.Logic.Tests;
+namespace ApprovalFunctions.FunctionApp.Tests.Hosting;
 
 public sealed class ApprovalsOptionsTests
 {

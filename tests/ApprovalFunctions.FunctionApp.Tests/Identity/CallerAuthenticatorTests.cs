@@ -6,7 +6,7 @@ using ApprovalFunctions.Microsoft365.Identity;
 using ApprovalFunctions.Tests.Shared;
 using Microsoft.AspNetCore.Http;
 
-namespace ApprovalFunctions.FunctionApp.Logic.Tests;
+namespace ApprovalFunctions.FunctionApp.Tests.Identity;
 
 public sealed class CallerAuthenticatorTests : IAsyncLifetime
 {

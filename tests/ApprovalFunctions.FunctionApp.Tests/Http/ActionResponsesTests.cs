@@ -4,10 +4,10 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Http;
 using ApprovalFunctions.FunctionApp.Orchestration;
-using ApprovalFunctions.FunctionApp.TestSupport;
+using ApprovalFunctions.FunctionApp.Tests.Support;
 using ApprovalFunctions.Microsoft365.Identity;
 
-namespace ApprovalFunctions.FunctionApp.Logic.Tests;
+namespace ApprovalFunctions.FunctionApp.Tests.Http;
 
 /// <summary>What the HTTP functions answer for an action in a given state, from the orchestration's input and custom status.</summary>
 public sealed class ActionResponsesTests

@@ -5,43 +5,95 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.Microsoft365.Directory;
 
-// Shared with ApprovalFunctions.FunctionApp.Tests, which links this file.
-namespace ApprovalFunctions.FunctionApp.TestSupport;
+namespace ApprovalFunctions.FunctionApp.Tests.Support;
 
-/// <summary>Audit records by key, create-only, as the blob store behaves.</summary>
-internal sealed class InMemoryAuditStore : IAuditStore
+/// <summary>An audit store whose files a test can read back (to verify the chains).</summary>
+internal interface IAuditStoreWithFiles : IAuditStore
+{
+    /// <summary>Every stored record as the file it is.</summary>
+    Task<IReadOnlyList<AuditFile>> FilesAsync();
+}
+
+/// <summary>Audit records by key, create-only, as the blob store behaves (thread-safe: activities run in parallel).</summary>
+internal sealed class InMemoryAuditStore : IAuditStoreWithFiles
 {
     private readonly SortedDictionary<string, byte[]> _records = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
 
-    public IEnumerable<AuditRecord> Records => _records.Values.Select(b => AuditRecord.Parse(b));
+    public IEnumerable<AuditRecord> Records
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _records.Values.Select(b => AuditRecord.Parse(b))];
+            }
+        }
+    }
 
     public IEnumerable<string> Types => Records.Select(r => r.Type);
 
-    public IEnumerable<AuditFile> Files => _records.Select(r => new AuditFile(r.Key, r.Value));
+    public IEnumerable<AuditFile> Files
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _records.Select(r => new AuditFile(r.Key, r.Value))];
+            }
+        }
+    }
+
+    /// <summary>The record types of one action, in sequence order.</summary>
+    public IReadOnlyList<string> TypesOf(string actionId) => [.. Records.Where(r => r.ActionId == actionId).OrderBy(r => r.Sequence).Select(r => r.Type)];
+
+    public Task<IReadOnlyList<AuditFile>> FilesAsync() => Task.FromResult<IReadOnlyList<AuditFile>>([.. Files]);
 
     public Task WriteAsync(string region, string key, byte[] content, CancellationToken cancellationToken)
     {
-        if (_records.TryGetValue(key, out byte[]? existing) && !existing.AsSpan().SequenceEqual(content))
+        lock (_lock)
         {
-            throw new AuditConflictException(key);
+            if (_records.TryGetValue(key, out byte[]? existing) && !existing.AsSpan().SequenceEqual(content))
+            {
+                throw new AuditConflictException(key);
+            }
+
+            _records[key] = content;
         }
 
-        _records[key] = content;
         return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<AuditRecord>> ReadActionAsync(string region, DateTimeOffset receivedAt, string actionId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<AuditRecord>>([.. Records.OrderBy(r => r.Sequence)]);
+        Task.FromResult<IReadOnlyList<AuditRecord>>([.. Records.Where(r => r.ActionId == actionId).OrderBy(r => r.Sequence)]);
 }
 
-/// <summary>Releases as they would be sent.</summary>
+/// <summary>Releases as they would be sent (thread-safe).</summary>
 internal sealed class RecordingReleaseSender : IReleaseSender
 {
-    public List<DispatchInput> Sent { get; } = [];
+    private readonly List<DispatchInput> _sent = [];
+
+    public IReadOnlyList<DispatchInput> Sent
+    {
+        get
+        {
+            lock (_sent)
+            {
+                return [.. _sent];
+            }
+        }
+    }
+
+    /// <summary>The releases of one action.</summary>
+    public IReadOnlyList<DispatchInput> Of(string actionId) => [.. Sent.Where(s => s.ActionId == actionId)];
 
     public Task SendAsync(DispatchInput release, CancellationToken cancellationToken)
     {
-        Sent.Add(release);
+        lock (_sent)
+        {
+            _sent.Add(release);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -8,12 +8,12 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Orchestration;
-using ApprovalFunctions.FunctionApp.TestSupport;
+using ApprovalFunctions.FunctionApp.Tests.Support;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Microsoft365.Notifications;
 using Microsoft.IdentityModel.Tokens;
 
-namespace ApprovalFunctions.FunctionApp.Logic.Tests;
+namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
 
 /// <summary>
 /// The activities as the orchestrator calls them: every step and event crosses as JSON, exactly as it does through the
