@@ -80,7 +80,7 @@ internal sealed class DurableApp : IAsyncDisposable
     }
 
     /// <summary>The registrations the Functions app's attributes make: the same names, the same activity code.</summary>
-    private static void Register(DurableTaskRegistry registry, ActivitySteps steps, ActivityFaults faults)
+    internal static void Register(DurableTaskRegistry registry, ActivitySteps steps, ActivityFaults faults)
     {
         registry.AddOrchestratorFunc<ApprovalInput, string>(nameof(ApprovalOrchestrator), (context, input) => ApprovalOrchestrator.RunAsync(context));
         registry.AddActivityFunc<StepInput, string>(nameof(ApprovalActivities.WriteAudit),
