@@ -1,5 +1,5 @@
-// ApprovalFunctions on Azure: one stamp per home region (Functions app on Flex Consumption, Durable Task Scheduler,
-// Service Bus, Key Vault, monitoring), plus one immutable audit storage account in each region whose data it handles.
+// ApprovalFunctions on Azure: one stamp per home region (Functions app on Flex Consumption with Durable Functions on
+// the Azure Storage backend in the host storage account, Service Bus, Key Vault, monitoring), plus one immutable audit storage account in each region whose data it handles.
 // Everything authenticates with the app's user-assigned identity; no storage, Service Bus or Insights keys exist.
 targetScope = 'subscription'
 
@@ -9,7 +9,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('The home region of the stamp (app, scheduler, queue, vault).')
+@description('The home region of the stamp (app, task hub storage, queue, vault).')
 param location string
 
 @minLength(1)
@@ -24,13 +24,13 @@ param auditRetentionDays int = 2555
 @description('The Entra tenant of approvers and agents.')
 param tenantId string = tenant().tenantId
 
-@description('Client id of the API app registration (agents and the portal get tokens for it; Graph calls are made as this app through the managed identity''s federated credential or app permissions).')
+@description('Client id of the API app registration (agents and the portal get tokens for it; Graph calls are made as this app through the managed identity\'s federated credential or app permissions).')
 param apiClientId string
 
 @description('Audience of tokens for the API (its Application ID URI, e.g. api://approvals).')
 param apiAudience string
 
-@description('Client id of the portal''s single-page-app registration (empty: no Entra sign-in in the portal).')
+@description('Client id of the portal\'s single-page-app registration (empty: no Entra sign-in in the portal).')
 param portalClientId string = ''
 
 @description('Outlook actionable e-mail: the sending mailbox (empty: no e-mail).')
@@ -39,10 +39,10 @@ param outlookMailbox string = ''
 @description('Outlook actionable e-mail: the provider id (originator) from the Actionable Email Developer Dashboard.')
 param outlookOriginator string = ''
 
-@description('Outlook actionable e-mail: the App ID URI the dashboard generated (audience of Outlook''s tokens).')
+@description('Outlook actionable e-mail: the App ID URI the dashboard generated (audience of Outlook\'s tokens).')
 param outlookAppIdUri string = ''
 
-@description('Object id of the person or pipeline running azd: may set the vault''s secrets (postprovision creates the keys).')
+@description('Object id of the person or pipeline running azd: may set the vault\'s secrets (postprovision creates the keys).')
 param deployerPrincipalId string = ''
 
 @description('Principal ids of executors that read released actions from the queue (Service Bus Data Receiver).')
@@ -93,18 +93,6 @@ module hostStorage 'modules/host-storage.bicep' = {
     tags: tags
     deploymentContainer: 'app-package-${token}'
     stateContainer: 'approvals-state'
-    identityPrincipalId: identity.outputs.principalId
-  }
-}
-
-module scheduler 'modules/durable-task-scheduler.bicep' = {
-  scope: rg
-  name: 'durable-task-scheduler'
-  params: {
-    name: 'dts-approvals-${token}'
-    taskHubName: 'approvals'
-    location: location
-    tags: tags
     identityPrincipalId: identity.outputs.principalId
   }
 }
@@ -175,8 +163,7 @@ module app 'modules/function-app.bicep' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
       AZURE_CLIENT_ID: identity.outputs.clientId
-      TASKHUB_NAME: scheduler.outputs.taskHubName
-      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
+      TASKHUB_NAME: 'approvals'
       Approvals__ManagedIdentityClientId: identity.outputs.clientId
       Approvals__DefaultRegion: auditRegions[0]
       Approvals__StateContainerUrl: '${hostStorage.outputs.blobEndpoint}approvals-state'
@@ -186,16 +173,19 @@ module app 'modules/function-app.bicep' = {
       Approvals__Issuers__0__MetadataAddress: '${environment().authentication.loginEndpoint}${tenantId}/v2.0/.well-known/openid-configuration'
       Approvals__Issuers__0__TenantId: tenantId
       Approvals__Issuers__0__Audiences__0: apiAudience
+      Approvals__Issuers__0__Audiences__1: apiClientId
       Microsoft365__TenantId: tenantId
       Microsoft365__ClientId: apiClientId
       Microsoft365__Directory: 'true'
+    }, outlookEnabled ? {
       Microsoft365__Outlook__Mailbox: outlookMailbox
       Microsoft365__Outlook__Originator: outlookOriginator
       Microsoft365__Outlook__AppIdUri: outlookAppIdUri
-      Microsoft365__CardTokenKey: outlookEnabled ? '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=card-token-key)' : ''
+      Microsoft365__CardTokenKey: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=card-token-key)'
+    } : {}, empty(portalClientId) ? {} : {
       Portal__ClientId: portalClientId
-      Portal__Authority: empty(portalClientId) ? '' : '${environment().authentication.loginEndpoint}${tenantId}'
-      Portal__Scope: empty(portalClientId) ? '' : '${apiAudience}/Approvals.Decide'
+      Portal__Authority: '${environment().authentication.loginEndpoint}${tenantId}'
+      Portal__Scope: '${apiAudience}/Approvals.Decide'
     })
   }
 }
@@ -208,6 +198,6 @@ output APPROVALS_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output KEY_VAULT_NAME string = vault.outputs.name
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
 output SERVICE_BUS_QUEUE string = serviceBus.outputs.queueName
-output DURABLE_TASK_SCHEDULER_ENDPOINT string = scheduler.outputs.endpoint
+output DURABLE_TASK_HUB string = 'approvals'
 output AUDIT_ACCOUNTS array = auditAccounts
 output AUDIT_REGIONS array = auditRegions

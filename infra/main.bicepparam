@@ -12,3 +12,5 @@ param outlookMailbox = readEnvironmentVariable('APPROVALS_OUTLOOK_MAILBOX', '')
 param outlookOriginator = readEnvironmentVariable('APPROVALS_OUTLOOK_ORIGINATOR', '')
 param outlookAppIdUri = readEnvironmentVariable('APPROVALS_OUTLOOK_APP_ID_URI', '')
 param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+// Comma-separated object ids of executors' service principals (Service Bus Data Receiver on the queue).
+param executorPrincipalIds = map(filter(split(readEnvironmentVariable('APPROVALS_EXECUTOR_PRINCIPAL_IDS', ''), ','), id => !empty(trim(id))), id => trim(id))

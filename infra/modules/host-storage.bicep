@@ -1,5 +1,6 @@
 // The Functions host's storage (AzureWebJobsStorage, the deployment package, the app's ledgers) with shared keys off.
-// Blob, queue and table roles let the task hub run on the Azure Storage provider too, if host.json is switched to it.
+// Durable Functions keeps its task hub here (Azure Storage provider: queues, tables, blob leases), so the identity gets
+// the blob, queue and table data roles the provider needs, identity-based (AzureWebJobsStorage__*).
 param name string
 param location string
 param tags object

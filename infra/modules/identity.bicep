@@ -1,4 +1,4 @@
-// The app's user-assigned identity: every data-plane call (storage, scheduler, Service Bus, Key Vault, Graph, Insights).
+// The app's user-assigned identity: every data-plane call (storage and the task hub, Service Bus, Key Vault, Graph, Insights).
 param name string
 param location string
 param tags object

@@ -122,7 +122,7 @@ public sealed class Microsoft365Options
 
             if (publicBaseUrl is null || (publicBaseUrl.Scheme != Uri.UriSchemeHttps && !publicBaseUrl.IsLoopback))
             {
-                failures.Add("Outlook buttons post to Gateway:PublicBaseUrl, which must be an internet-reachable https URL.");
+                failures.Add("Outlook buttons post to the public base URL (Gateway:PublicBaseUrl on the gateway, Approvals:PublicBaseUrl in the Functions app), which must be an internet-reachable https URL.");
             }
         }
 
