@@ -103,7 +103,7 @@ public sealed partial class DeploymentContractTests
     }
 
     [Fact]
-    public void Sample_WithItsPlaceholdersFilled_PassesTheAppsStartUpValidation()
+    public async Task Sample_WithItsPlaceholdersFilled_PassesTheAppsStartUpValidation()
     {
         Dictionary<string, string?> values = SampleValues().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => (string?)Fill(v.Key, v.Value));
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
@@ -112,8 +112,14 @@ public sealed partial class DeploymentContractTests
         services.AddLogging();
         services.AddApprovalFunctions(configuration); // throws, naming every bad setting, if the sample would not start
 
-        using ServiceProvider provider = services.BuildServiceProvider();
+        await using ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         Assert.True(provider.GetRequiredService<ApprovalsOptions>().UseDevelopmentStorage);
+
+        // Every class that declares functions can be built from these services, as the worker builds them per call.
+        Type[] functionClasses = [.. typeof(ServiceRegistration).Assembly.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<Microsoft.Azure.Functions.Worker.FunctionAttribute>() is not null) && !t.IsAbstract)];
+        Assert.NotEmpty(functionClasses);
+        Assert.All(functionClasses, t => Assert.NotNull(ActivatorUtilities.CreateInstance(provider, t)));
     }
 
     [Fact]
