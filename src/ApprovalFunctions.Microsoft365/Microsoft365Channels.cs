@@ -54,7 +54,7 @@ public static class Microsoft365Channels
         {
             MetadataAddress = options.Metadata,
             TenantId = options.TenantId,
-            RequireHttpsMetadata = !new Uri(options.Metadata).IsLoopback,
+            RequireHttpsMetadata = OidcIssuerOptions.HttpsRequiredFor(options.Metadata),
             Audiences = { options.Outlook.AppIdUri ?? throw new InvalidOperationException("Microsoft365:Outlook:AppIdUri is not set.") },
         };
         return new ActionableMessageTokenValidator(new OidcBearerValidator(issuer, http, time));

@@ -123,12 +123,11 @@ public static class ServiceRegistration
             HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc");
             var validators = options.Issuers.Select(i =>
             {
-                // https, except a loopback issuer (a local one, for development and tests): only this machine can serve it.
                 var issuer = new OidcIssuerOptions
                 {
                     MetadataAddress = i.MetadataAddress,
                     TenantId = i.TenantId,
-                    RequireHttpsMetadata = !(Uri.TryCreate(i.MetadataAddress, UriKind.Absolute, out Uri? metadata) && metadata.IsLoopback),
+                    RequireHttpsMetadata = OidcIssuerOptions.HttpsRequiredFor(i.MetadataAddress),
                 };
                 foreach (string audience in i.Audiences)
                 {

@@ -27,6 +27,13 @@ public sealed class OidcIssuerOptions
     /// <summary>Only a local test issuer may be served over plain HTTP.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
+    /// <summary>
+    /// <see cref="RequireHttpsMetadata"/> for an issuer known only by its address: https is required unless the metadata is
+    /// served from this machine (a local issuer, for development and tests), which nobody else can answer for.
+    /// </summary>
+    public static bool HttpsRequiredFor(string metadataAddress) =>
+        !(Uri.TryCreate(metadataAddress, UriKind.Absolute, out Uri? metadata) && metadata.IsLoopback);
+
     /// <summary>Tolerance for clock differences.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -105,8 +105,7 @@ public sealed partial class DeploymentContractTests
     [Fact]
     public async Task Sample_WithItsPlaceholdersFilled_PassesTheAppsStartUpValidation()
     {
-        Dictionary<string, string?> values = SampleValues().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => (string?)Fill(v.Key, v.Value));
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(FilledSample()).Build();
 
         var services = new ServiceCollection();
         services.AddLogging();
@@ -125,7 +124,7 @@ public sealed partial class DeploymentContractTests
     [Fact]
     public void Sample_AnEmptyOptionalSetting_IsRefusedByTheValidation()
     {
-        Dictionary<string, string?> values = SampleValues().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => (string?)Fill(v.Key, v.Value));
+        Dictionary<string, string?> values = FilledSample();
         values["Microsoft365:CardTokenKey"] = "";
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
@@ -207,6 +206,10 @@ public sealed partial class DeploymentContractTests
 
         return Placeholder().Replace(value, m => m.Value.Contains("namespace", StringComparison.Ordinal) ? "approvals-dev" : "3f7c2a9e-5b1d-4c8e-9a6f-0d2b4e6a8c1f");
     }
+
+    /// <summary>The sample's values as configuration keys, with every placeholder filled.</summary>
+    private static Dictionary<string, string?> FilledSample() =>
+        SampleValues().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => (string?)Fill(v.Key, v.Value));
 
     private static IEnumerable<KeyValuePair<string, string>> SampleValues() =>
         ((JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "local.settings.sample.json")))!["Values"]!)

@@ -149,26 +149,16 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
     /// <summary>A request with the agent's API key.</summary>
     public static HttpRequestMessage AsAgent(HttpMethod method, string path, string? json = null, string key = AgentKey)
     {
-        var request = new HttpRequestMessage(method, path);
+        HttpRequestMessage request = Request(method, path, json);
         request.Headers.Add("X-Api-Key", key);
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
         return request;
     }
 
     /// <summary>A request with a person's bearer token.</summary>
     public HttpRequestMessage AsPerson(Person person, HttpMethod method, string path, string? json = null)
     {
-        var request = new HttpRequestMessage(method, path);
+        HttpRequestMessage request = Request(method, path, json);
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", PersonToken(person));
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
         return request;
     }
 
@@ -180,6 +170,11 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         await _services.DisposeAsync();
         await Issuer.DisposeAsync();
     }
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, string? json) => new(method, path)
+    {
+        Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json"),
+    };
 
     private static string Hash(string key) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
