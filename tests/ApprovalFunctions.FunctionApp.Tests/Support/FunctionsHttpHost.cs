@@ -133,16 +133,13 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         return new FunctionsHttpHost(web, durable, provider, issuer, audit, releases);
     }
 
-    /// <summary>
-    /// An approver's bearer token, as Entra issues it for the portal (delegated scope). The app identifies people by
-    /// <c>preferred_username</c> today, so it carries the directory id there.
-    /// </summary>
+    /// <summary>An approver's bearer token, as Entra issues it for the portal (delegated scope): object id, name, UPN.</summary>
     public string PersonToken(Person person) => Issuer.Token(Audience, new Dictionary<string, object>
     {
         ["oid"] = person.Id,
         ["sub"] = person.Id,
         ["name"] = person.DisplayName ?? person.Id,
-        ["preferred_username"] = person.Id,
+        ["preferred_username"] = person.Email ?? person.Id,
         ["scp"] = "Approvals.Decide",
     });
 
