@@ -174,6 +174,9 @@ module app 'modules/function-app.bicep' = {
       Approvals__Issuers__0__TenantId: tenantId
       Approvals__Issuers__0__Audiences__0: apiAudience
       Approvals__Issuers__0__Audiences__1: apiClientId
+      // Entra v2 tokens come from the v2 issuer the metadata names, v1 tokens from sts.windows.net: accept both.
+      Approvals__Issuers__0__Issuers__0: '${environment().authentication.loginEndpoint}${tenantId}/v2.0'
+      Approvals__Issuers__0__Issuers__1: 'https://sts.windows.net/${tenantId}/'
       Microsoft365__TenantId: tenantId
       Microsoft365__ClientId: apiClientId
       Microsoft365__Directory: 'true'

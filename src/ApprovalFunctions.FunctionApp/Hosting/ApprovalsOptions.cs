@@ -1,4 +1,5 @@
 using ApprovalFunctions.Core.Actions;
+using ApprovalFunctions.Microsoft365.Identity;
 
 namespace ApprovalFunctions.FunctionApp.Hosting;
 
@@ -124,6 +125,18 @@ public sealed class ApprovalsOptions
             failures.Add("Approvals:Issuers or Approvals:ApiKeys must let someone authenticate.");
         }
 
+        for (int i = 0; i < Issuers.Count; i++)
+        {
+            try
+            {
+                Issuers[i].ToValidatorOptions($"Approvals:Issuers:{i}");
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+
         for (int i = 0; i < ApiKeys.Count; i++)
         {
             if (!ApiKeys[i].KeyHash.StartsWith("sha256:", StringComparison.Ordinal) || ApiKeys[i].KeyHash.Length != 71 || ApiKeys[i].Role is not ("agent" or "executor"))
@@ -158,9 +171,45 @@ public sealed class IssuerSetting
     /// <summary>The OpenID metadata URL.</summary>
     public string MetadataAddress { get; set; } = string.Empty;
 
-    /// <summary>Accepted audiences.</summary>
+    /// <summary>
+    /// Accepted audiences. Entra puts the API's App ID URI (<c>api://…</c>) in v1 access tokens and its client id (a
+    /// GUID) in v2 ones: list both.
+    /// </summary>
     public List<string> Audiences { get; set; } = [];
+
+    /// <summary>
+    /// Accepted <c>iss</c> values; empty means the one the metadata names. Entra's v2 metadata names
+    /// <c>https://login.microsoftonline.com/{tenant}/v2.0</c>, while v1 access tokens (an API whose
+    /// <c>accessTokenAcceptedVersion</c> is 1 or unset) come from <c>https://sts.windows.net/{tenant}/</c>: list both to
+    /// accept both, signed with the same keys.
+    /// </summary>
+    public List<string> Issuers { get; set; } = [];
 
     /// <summary>The required tenant.</summary>
     public string? TenantId { get; set; }
+
+    /// <summary>
+    /// The validator's options for this issuer; throws <see cref="ArgumentException"/> naming <paramref name="section"/>.
+    /// Metadata must be https unless it is served from this machine (a local issuer).
+    /// </summary>
+    public OidcIssuerOptions ToValidatorOptions(string section)
+    {
+        var options = new OidcIssuerOptions
+        {
+            MetadataAddress = MetadataAddress,
+            TenantId = TenantId,
+            RequireHttpsMetadata = OidcIssuerOptions.HttpsRequiredFor(MetadataAddress),
+        };
+        foreach (string audience in Audiences)
+        {
+            options.Audiences.Add(audience);
+        }
+
+        foreach (string issuer in Issuers)
+        {
+            options.Issuers.Add(issuer);
+        }
+
+        return options.Validate(section);
+    }
 }

@@ -121,21 +121,9 @@ public static class ServiceRegistration
         services.AddSingleton(sp =>
         {
             HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc");
-            var validators = options.Issuers.Select(i =>
-            {
-                var issuer = new OidcIssuerOptions
-                {
-                    MetadataAddress = i.MetadataAddress,
-                    TenantId = i.TenantId,
-                    RequireHttpsMetadata = OidcIssuerOptions.HttpsRequiredFor(i.MetadataAddress),
-                };
-                foreach (string audience in i.Audiences)
-                {
-                    issuer.Audiences.Add(audience);
-                }
-
-                return new OidcBearerValidator(issuer.Validate("Approvals:Issuers"), http, time);
-            }).ToList();
+            var validators = options.Issuers
+                .Select((issuer, i) => new OidcBearerValidator(issuer.ToValidatorOptions($"Approvals:Issuers:{i}"), http, time))
+                .ToList();
             return new CallerAuthenticator(options, validators);
         });
         services.AddSingleton<ActivitySteps>();

@@ -34,6 +34,19 @@ public sealed class ApprovalsOptionsTests
     }
 
     [Fact]
+    public void Validate_IssuerWithoutAudienceOrWithPlainHttpMetadata_NamedAtStartUp()
+    {
+        ApprovalsOptions options = Complete();
+        options.Issuers.Add(new IssuerSetting { MetadataAddress = "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration" });
+        options.Issuers.Add(new IssuerSetting { MetadataAddress = "http://login.example.com/.well-known/openid-configuration", Audiences = { "api://approvals" } });
+
+        IReadOnlyList<string> failures = options.Validate();
+
+        Assert.Contains(failures, f => f.StartsWith("Approvals:Issuers:1:Audiences", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Approvals:Issuers:2:MetadataAddress must use https", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_DefaultRegionWithoutContainer_IsRefused()
     {
         ApprovalsOptions options = Complete();

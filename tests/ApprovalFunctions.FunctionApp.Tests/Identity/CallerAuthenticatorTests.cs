@@ -11,6 +11,7 @@ namespace ApprovalFunctions.FunctionApp.Tests.Identity;
 public sealed class CallerAuthenticatorTests : IAsyncLifetime
 {
     private const string Audience = "api://approvals";
+    private const string ClientId = "6a0e3b53-30f8-4b45-9e53-8f2b8a7c0d11";
     private const string AgentKey = "ak_live_0123456789abcdef";
     private LocalOpenIdIssuer _issuer = null!;
     private HttpClient _http = null!;
@@ -20,17 +21,20 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     {
         _issuer = await LocalOpenIdIssuer.StartAsync();
         _http = new HttpClient();
+        _authenticator = Authenticator(V1Issuer(_issuer.TenantId), _issuer.Issuer);
+    }
+
+    /// <summary>The app's own mapping from settings to a validator, with the issuers it accepts (none: the metadata's).</summary>
+    private CallerAuthenticator Authenticator(params string[] issuers)
+    {
         var options = new ApprovalsOptions();
         options.ApiKeys.Add(new ApiKeySetting { Id = "agent-etl", Role = "agent", Owner = "owner-olga", KeyHash = Hash(AgentKey) });
-        var validator = new OidcBearerValidator(new OidcIssuerOptions
-        {
-            MetadataAddress = _issuer.MetadataAddress,
-            Audiences = { Audience },
-            TenantId = _issuer.TenantId,
-            RequireHttpsMetadata = false,
-        }.Validate("Approvals:Issuers"), _http);
-        _authenticator = new CallerAuthenticator(options, [validator]);
+        var setting = new IssuerSetting { MetadataAddress = _issuer.MetadataAddress, TenantId = _issuer.TenantId, Audiences = [Audience, ClientId], Issuers = [.. issuers] };
+        options.Issuers.Add(setting);
+        return new CallerAuthenticator(options, [new OidcBearerValidator(setting.ToValidatorOptions("Approvals:Issuers:0"), _http)]);
     }
+
+    private static string V1Issuer(string tenant) => $"https://sts.windows.net/{tenant}/";
 
     public async Task DisposeAsync()
     {
@@ -95,6 +99,74 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
         Assert.Null(caller);
         Assert.StartsWith("The bearer token is not valid", failure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AuthenticateAsync_EntraV2TokenForTheClientId_IsTheApprover()
+    {
+        string token = _issuer.Token(ClientId, new Dictionary<string, object>
+        {
+            ["oid"] = "user-dan", ["preferred_username"] = "dan@contoso.com", ["azp"] = "portal-spa", ["scp"] = "Approvals.Decide",
+        });
+
+        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+
+        Assert.True(caller is not null, failure);
+        Assert.Equal("user-dan", caller.Id);
+        Assert.Equal("dan@contoso.com", caller.Email);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_EntraV1TokenFromStsForTheAppIdUri_IsTheApprover()
+    {
+        string token = _issuer.Token(Audience, V1Claims(), issuer: V1Issuer(_issuer.TenantId));
+
+        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+
+        Assert.True(caller is not null, failure);
+        Assert.Equal("user-dan", caller.Id);
+        Assert.Equal("dan@contoso.com", caller.Email);
+        Assert.Contains(TokenCallers.Approver, caller.Roles);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_EntraV1Token_RefusedWhenOnlyTheMetadatasIssuerIsTrusted()
+    {
+        string token = _issuer.Token(Audience, V1Claims(), issuer: V1Issuer(_issuer.TenantId));
+
+        (TokenCaller? caller, string? failure) = await Authenticator().AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+
+        Assert.Null(caller);
+        Assert.Contains("another issuer", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_V1TokenOfAnotherTenantsSts_Refused()
+    {
+        const string OtherTenant = "9d1c6f3e-2a4b-4e8f-b7a1-5c3d2e1f0a9b";
+        string token = _issuer.Token(Audience, V1Claims(), issuer: V1Issuer(OtherTenant), tenantId: OtherTenant);
+
+        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+
+        Assert.Null(caller);
+        Assert.Contains("another issuer", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToValidatorOptions_PlainHttpMetadataOffThisMachine_RefusedNamingTheSetting()
+    {
+        var setting = new IssuerSetting { MetadataAddress = "http://login.example.com/t/v2.0/.well-known/openid-configuration", Audiences = [Audience] };
+
+        var refused = Assert.Throws<ArgumentException>(() => setting.ToValidatorOptions("Approvals:Issuers:3"));
+
+        Assert.StartsWith("Approvals:Issuers:3:MetadataAddress must use https", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>What an Entra v1 access token carries instead of the v2 claims: <c>ver</c> 1.0, <c>upn</c>, <c>appid</c>.</summary>
+    private static Dictionary<string, object> V1Claims() => new()
+    {
+        ["ver"] = "1.0", ["oid"] = "user-dan", ["upn"] = "dan@contoso.com", ["unique_name"] = "dan@contoso.com", ["appid"] = "portal-spa",
+        ["scp"] = "Approvals.Decide",
+    };
 
     private static HttpRequest Request(string header, string value)
     {
