@@ -25,9 +25,9 @@ public sealed class ApprovalsOptions
     public string? StateContainerUrl { get; set; }
 
     /// <summary>
-    /// Local development only: reach the containers through Azurite's well-known development account (by the container
-    /// name at the end of each URL) instead of the managed identity, and create them at start-up. Refused unless
-    /// <see cref="PublicBaseUrl"/> is a loopback address.
+    /// Local development only: reach the containers at their (loopback) URLs with Azurite's well-known development
+    /// account instead of the managed identity, and create them at start-up. Refused unless <see cref="PublicBaseUrl"/>
+    /// and every container URL are loopback addresses.
     /// </summary>
     public bool UseDevelopmentStorage { get; set; }
 
@@ -85,6 +85,11 @@ public sealed class ApprovalsOptions
         if (UseDevelopmentStorage && publicUrl is { IsLoopback: false })
         {
             failures.Add("Approvals:UseDevelopmentStorage is for a local run only (Approvals:PublicBaseUrl must be a loopback URL).");
+        }
+
+        if (UseDevelopmentStorage && AuditContainers.Values.Append(StateContainerUrl).Any(u => Uri.TryCreate(u, UriKind.Absolute, out Uri? c) && !c.IsLoopback))
+        {
+            failures.Add("Approvals:UseDevelopmentStorage reaches Azurite only: every container URL (Approvals:AuditContainers, Approvals:StateContainerUrl) must be a loopback URL.");
         }
 
         if (AuditContainers.Count == 0)

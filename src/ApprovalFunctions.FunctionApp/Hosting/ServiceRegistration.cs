@@ -83,7 +83,7 @@ public static class ServiceRegistration
 
         // Storage and messaging, all with the app's managed identity: no keys anywhere.
         BlobContainerClient Container(string url) => options.UseDevelopmentStorage
-            ? new BlobContainerClient(DevelopmentContainers.ConnectionString, new Uri(url).Segments[^1].Trim('/'))
+            ? DevelopmentContainers.Client(url)
             : new BlobContainerClient(new Uri(url), credential);
         BlobContainerClient state = Container(options.StateContainerUrl!);
         Dictionary<string, BlobContainerClient> audit = options.AuditContainers.ToDictionary(c => c.Key, c => Container(c.Value), StringComparer.OrdinalIgnoreCase);

@@ -10,6 +10,9 @@ using ApprovalFunctions.Microsoft365.Notifications;
 using ApprovalFunctions.Microsoft365.Portal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ApprovalFunctions.FunctionApp.Tests.Support;
+using Azure.Storage.Blobs;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Deployment;
 
@@ -18,7 +21,7 @@ namespace ApprovalFunctions.FunctionApp.Tests.Deployment;
 /// the app settings the template and local.settings.sample.json give are the ones the app binds, with values its
 /// start-up validation accepts.
 /// </summary>
-public sealed partial class DeploymentContractTests
+public sealed partial class DeploymentContractTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private static readonly string Root = Metadata("RepositoryRoot");
     private static readonly string Infra = Path.Combine(Root, "infra");
@@ -103,16 +106,28 @@ public sealed partial class DeploymentContractTests
     }
 
     [Fact]
-    public async Task Sample_WithItsPlaceholdersFilled_PassesTheAppsStartUpValidation()
+    public async Task Sample_WithItsPlaceholdersFilledOnAzurite_StartsTheAppsServicesAndCreatesTheContainers()
     {
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(FilledSample()).Build();
+        // The sample points at Azurite's default port; this run's Azurite listens elsewhere.
+        Dictionary<string, string?> values = FilledSample().ToDictionary(v => v.Key, v => v.Value?.Replace(
+            "http://127.0.0.1:10000/devstoreaccount1", azurite.BlobEndpoint.ToString().TrimEnd('/'), StringComparison.Ordinal));
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddApprovalFunctions(configuration); // throws, naming every bad setting, if the sample would not start
-
         await using ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        foreach (IHostedService hosted in provider.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
         Assert.True(provider.GetRequiredService<ApprovalsOptions>().UseDevelopmentStorage);
+        var blobs = new BlobServiceClient(azurite.ConnectionString);
+        foreach (string container in new[] { "audit-westeurope", "audit-eastus", "approvals-state" })
+        {
+            Assert.True((await blobs.GetBlobContainerClient(container).ExistsAsync()).Value, $"{container} was not created");
+        }
 
         // Every class that declares functions can be built from these services, as the worker builds them per call.
         Type[] functionClasses = [.. typeof(ServiceRegistration).Assembly.GetTypes()

@@ -70,8 +70,21 @@ public sealed class ApprovalsOptionsTests
         ApprovalsOptions options = Complete();
         options.UseDevelopmentStorage = true;
         options.PublicBaseUrl = "http://localhost:7071";
+        options.AuditContainers["westeurope"] = "http://127.0.0.1:10000/devstoreaccount1/audit-westeurope";
+        options.StateContainerUrl = "http://127.0.0.1:10000/devstoreaccount1/approvals-state";
 
         Assert.Empty(options.Validate());
+    }
+
+    [Fact]
+    public void Validate_DevelopmentStorageWithARealAccountsContainer_IsRefused()
+    {
+        ApprovalsOptions options = Complete();
+        options.UseDevelopmentStorage = true;
+        options.PublicBaseUrl = "http://localhost:7071";
+        options.StateContainerUrl = "http://127.0.0.1:10000/devstoreaccount1/approvals-state";
+
+        Assert.Contains(options.Validate(), f => f.Contains("every container URL", StringComparison.Ordinal));
     }
 
     [Theory]

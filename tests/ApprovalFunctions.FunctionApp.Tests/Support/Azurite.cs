@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using ApprovalFunctions.FunctionApp.Hosting;
 using Azure.Storage.Blobs;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Support;
@@ -13,9 +14,6 @@ namespace ApprovalFunctions.FunctionApp.Tests.Support;
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
-    /// <summary>Azurite's well-known development account key (public, documented with the emulator).</summary>
-    private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
     private readonly System.Text.StringBuilder _output = new();
     private Process? _process;
 
@@ -57,8 +55,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        BlobEndpoint = new Uri($"http://127.0.0.1:{port}/devstoreaccount1");
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DevelopmentKey};BlobEndpoint={BlobEndpoint};";
+        BlobEndpoint = new Uri($"http://127.0.0.1:{port}/{DevelopmentContainers.AccountName}");
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={DevelopmentContainers.AccountName};AccountKey={DevelopmentContainers.AccountKey};BlobEndpoint={BlobEndpoint};";
         await WaitUntilListeningAsync(port);
     }
 
