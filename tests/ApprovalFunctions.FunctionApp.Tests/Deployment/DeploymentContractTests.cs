@@ -156,6 +156,17 @@ public sealed partial class DeploymentContractTests(AzuriteFixture azurite) : IC
         Assert.Equal("AzureStorage", durable["storageProvider"]!["type"]!.GetValue<string>());
         Assert.Equal("AzureWebJobsStorage", durable["storageProvider"]!["connectionName"]!.GetValue<string>());
         Assert.Equal("%TASKHUB_NAME%", durable["hubName"]!.GetValue<string>());
+        Assert.True(TimeSpan.Parse(durable["storageProvider"]!["maxQueuePollingInterval"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+            <= TimeSpan.FromSeconds(10), "Durable on Flex Consumption wants queue polling of at most 10 s.");
+    }
+
+    [Fact]
+    public void Template_FlexConsumption_KeepsOneAlwaysReadyInstanceForDurable()
+    {
+        string template = CompiledTemplate();
+
+        Assert.Contains("\"FC1\"", template, StringComparison.Ordinal);
+        Assert.Contains("\"alwaysReady\":[{\"name\":\"durable\",\"instanceCount\":1}]", SpacesOut().Replace(template, ""), StringComparison.Ordinal);
     }
 
     /// <summary>Whether <paramref name="setting"/> (<c>Section__Property__…</c>) names something an options class binds.</summary>
@@ -269,6 +280,9 @@ public sealed partial class DeploymentContractTests(AzuriteFixture azurite) : IC
 
     [GeneratedRegex(@"\b(?:Approvals|Microsoft365|Portal|Masking|AzureWebJobsStorage)__[A-Za-z0-9_]*")]
     private static partial Regex SettingNames();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex SpacesOut();
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Placeholder();
