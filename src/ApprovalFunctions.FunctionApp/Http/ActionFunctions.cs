@@ -93,20 +93,29 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         // The same agent and key find the same instance: a retry returns the first result instead of a second process.
         string id = key is null ? "act_" + RandomNumberGenerator.GetString(IdAlphabet, 24) : DerivedIds.Action(caller.Id, key);
         var input = new ApprovalInput(id, Encoding.UTF8.GetString(body!), caller.Id, caller.Owner, caller.AuthStrength, region, time.GetUtcNow());
-        bool created = true;
-        try
+
+        // A keyed resubmission finds its instance first, so it never depends on the backend honouring dedupe statuses
+        // (a backend that restarted a completed instance would release the action twice); the dedupe statuses still
+        // settle two submissions racing each other.
+        ProcessView? existing = key is null ? null : await ProcessLookup.LoadAsync(client, id, cancellationToken);
+        bool created = false;
+        if (existing is null)
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id).WithDedupeStatuses(Existing), cancellationToken);
-        }
-        catch (OrchestrationAlreadyExistsException)
-        {
-            created = false;
-            ProcessView? existing = await ProcessLookup.LoadAsync(client, id, cancellationToken);
-            if (existing is not null && existing.State.ActionDigest != action.Digest)
+            try
             {
-                return HttpResults.Conflict($"The idempotency key {LogText.Quote(key)} was already used for a different action.", "idempotencyKeyReused");
+                await client.ScheduleNewOrchestrationInstanceAsync(
+                    nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id).WithDedupeStatuses(Existing), cancellationToken);
+                created = true;
             }
+            catch (OrchestrationAlreadyExistsException)
+            {
+                existing = await ProcessLookup.LoadAsync(client, id, cancellationToken);
+            }
+        }
+
+        if (existing is not null && existing.State.ActionDigest != action.Digest)
+        {
+            return HttpResults.Conflict($"The idempotency key {LogText.Quote(key)} was already used for a different action.", "idempotencyKeyReused");
         }
 
         if (wait is TimeSpan w && w > TimeSpan.Zero)

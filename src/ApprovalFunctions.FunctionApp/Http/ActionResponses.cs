@@ -8,6 +8,7 @@ using ApprovalFunctions.Core.Json;
 using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Hosting;
+using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.Microsoft365.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -19,13 +20,29 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// </summary>
 public sealed class ActionResponses(PublicLinks links, Masker masker)
 {
-    /// <summary>The status: the receipt for its agent, executors and auditors; the masked reviewer view for everyone but the agent.</summary>
+    /// <summary>
+    /// The status: the receipt for its agent, executors and auditors; the masked reviewer view for everyone but the agent;
+    /// and, while a dependency is out, what the action waits for.
+    /// </summary>
     internal JsonObject Status(ProcessView view, TokenCaller caller)
     {
         bool agent = caller.Id == view.State.Agent.Id && caller.Roles.Contains(TokenCallers.Agent);
         bool mayHaveReceipt = agent || caller.Roles.Contains(TokenCallers.Executor) || caller.Roles.Contains(TokenCallers.Auditor);
-        return ActionDocuments.Status(view.State, view.Finished, links.Review(view.Input.ActionId),
+        JsonObject status = ActionDocuments.Status(view.State, view.Finished, links.Review(view.Input.ActionId),
             mayHaveReceipt ? view.Receipt : null, agent ? null : Review(view));
+        if (view.Outage is OutageStatus outage)
+        {
+            // A dependency is out: the action is safe and will go on; say what it waits for (no error details to callers).
+            status["waitingFor"] = new JsonObject
+            {
+                ["step"] = outage.Activity,
+                ["since"] = outage.Since,
+                ["retryAt"] = outage.RetryAt,
+                ["rounds"] = outage.Rounds,
+            };
+        }
+
+        return status;
     }
 
     /// <summary>The masked reviewer view as JSON (null until the policy decided).</summary>

@@ -12,7 +12,7 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// An action as the HTTP functions see it: the orchestration's input (the action as submitted) and the process state
 /// from its custom status (before the first checkpoint, the state the process starts in).
 /// </summary>
-internal sealed record ProcessView(ApprovalInput Input, ProcessState State, ReceiptReference? Receipt, bool Running, bool Finished)
+internal sealed record ProcessView(ApprovalInput Input, ProcessState State, ReceiptReference? Receipt, bool Running, bool Finished, OutageStatus? Outage = null)
 {
     /// <summary>Builds the view from the orchestration's input and custom status.</summary>
     public static ProcessView From(ApprovalInput input, StatusSnapshot? snapshot, bool running, bool finished)
@@ -20,7 +20,7 @@ internal sealed record ProcessView(ApprovalInput Input, ProcessState State, Rece
         ProcessState state = snapshot is not null
             ? CoreJson.DeserializeState(snapshot.State)
             : ApprovalProcess.Start(input.Action(), new ProcessStart(input.ActionId, new AgentIdentity(input.AgentId, input.AgentOwner), input.Region, input.AuthStrength, input.ReceivedAt)).State;
-        return new ProcessView(input, state, snapshot?.Receipt, running, finished);
+        return new ProcessView(input, state, snapshot?.Receipt, running, finished, snapshot?.Outage);
     }
 
     /// <summary>The action as submitted.</summary>

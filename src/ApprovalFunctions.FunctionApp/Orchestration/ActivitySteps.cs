@@ -26,6 +26,13 @@ public interface IAuditStore
 /// <summary>A record under the key already exists with other content: never overwritten, never retried.</summary>
 public sealed class AuditConflictException(string key) : Exception($"An audit record with different content already exists at {key}.");
 
+/// <summary>The executors' channel refuses this release for good (retrying cannot help): the process ends Failed.</summary>
+public sealed class ReleaseRefusedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The receipt would reach the executors expired or about to expire: the orchestration signs a fresh one.</summary>
+public sealed class ReceiptExpiredException(string receiptId, DateTimeOffset expiresAt)
+    : Exception($"Receipt {receiptId} expires at {expiresAt:O}, too soon to send; a fresh one is needed.");
+
 /// <summary>Hands a released action and its receipt to the executors (idempotent: the action id is the message id).</summary>
 public interface IReleaseSender
 {

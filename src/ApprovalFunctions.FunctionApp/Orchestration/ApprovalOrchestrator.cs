@@ -1,4 +1,3 @@
-using ApprovalFunctions.Core.Actions;
 using ApprovalFunctions.Core.Api;
 using ApprovalFunctions.Core.Json;
 using ApprovalFunctions.Core.Policy;
@@ -11,58 +10,49 @@ namespace ApprovalFunctions.FunctionApp.Orchestration;
 
 /// <summary>
 /// One action's approval process as a durable orchestration: a loop around Core's <see cref="ApprovalProcess"/>. Each
-/// step runs as an activity with a retry policy (every activity is idempotent); the wait for a decision is
-/// <c>WaitForExternalEvent</c> with a timeout, which races a durable timer and cancels it when the event wins. The
-/// orchestrator reads no clock (only <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>), makes no GUIDs and
-/// does no I/O; its custom status is a small snapshot the HTTP functions read.
+/// step runs as an activity with a retry policy (every activity is idempotent); when an outage outlasts the retries, the
+/// instance waits on a durable timer and tries again, however long it lasts, and says so in its status. The wait for a
+/// decision races the external event against a durable timer. The orchestrator reads no clock (only
+/// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>), makes no GUIDs and does no I/O. It does not use
+/// <c>ContinueAsNew</c>: on the in-process engine, decisions raised while an execution handed over were lost (see README).
 /// </summary>
 public static class ApprovalOrchestrator
 {
     /// <summary>The one external event: a decision or a cancellation, as Core's event JSON.</summary>
     public const string EventName = "ApprovalEvent";
 
-    /// <summary>A bound on the loop (a process takes a few dozen steps; this only stops a bug from looping forever).</summary>
-    public const int MaxSteps = 10_000;
-
-    /// <summary>Retries for activities whose failures are transient (storage, directory, Graph, Service Bus).</summary>
-    internal static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromMinutes(5)));
-
-    /// <summary>Retries for the release dispatch: longer, because an approved action must not be dropped by a short outage.</summary>
-    internal static readonly TaskOptions DispatchRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromMinutes(10)));
+    /// <summary>A bound on all steps of an instance (a process takes a few dozen; this only stops a bug from looping forever).</summary>
+    public const int MaxSteps = 100_000;
 
     /// <summary>Runs the process for the action in the input; returns the outcome's name.</summary>
     [Function(nameof(ApprovalOrchestrator))]
     public static async Task<string> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ILogger log = context.CreateReplaySafeLogger(nameof(ApprovalOrchestrator));
         ApprovalInput input = context.GetInput<ApprovalInput>() ?? throw new InvalidOperationException("The orchestration has no input.");
-        ActionRequest action = input.Action();
-        ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart(
+        var run = new Run(context, input);
+        ApprovalProcess process = ApprovalProcess.Start(input.Action(), new ProcessStart(
             input.ActionId, new AgentIdentity(input.AgentId, input.AgentOwner), input.Region, input.AuthStrength, input.ReceivedAt));
         ReceiptReference? receipt = null;
 
         for (int step = 0; step < MaxSteps; step++)
         {
-            DateTimeOffset now = Now(context);
             ProcessStep next = process.Next();
             switch (next)
             {
                 case AwaitDecisionStep wait:
                     context.SetCustomStatus(Snapshot(process, receipt));
-                    process = await AwaitAsync(context, process, wait, log);
+                    process = await AwaitAsync(context, process, wait, run.Log);
                     break;
 
                 case ReleaseStep release:
-                    (process, receipt) = await ReleaseAsync(context, process, release, input, now, log);
+                    (process, receipt) = await ReleaseAsync(run, process, release);
                     break;
 
                 case FinishStep finish:
                     context.SetCustomStatus(Snapshot(process, receipt));
                     string outcome = CoreJson.Name(finish.Outcome);
-                    Log.Finished(log, input.ActionId, outcome);
+                    Log.Finished(run.Log, input.ActionId, outcome);
                     return outcome;
 
                 default:
@@ -74,10 +64,10 @@ public static class ApprovalOrchestrator
                         NotifyApproversStep => nameof(ApprovalActivities.NotifyApprovers),
                         _ => throw new InvalidOperationException($"The orchestrator does not know step {next.GetType().Name}."),
                     };
-                    var stepInput = new StepInput(input.ActionId, input.Region, CoreJson.Serialize(next), now,
+                    var stepInput = new StepInput(input.ActionId, input.Region, CoreJson.Serialize(next), Now(context),
                         next is EvaluatePolicyStep or NotifyApproversStep ? input.ActionJson : null,
                         next is NotifyApproversStep ? CoreJson.Serialize(process.State with { PendingAudit = [] }) : null);
-                    string result = await context.CallActivityAsync<string>(activity, stepInput, Retry);
+                    string result = await run.CallAsync<string>(activity, stepInput, process, receipt);
                     process = process.Apply(CoreJson.DeserializeEvent(result));
                     break;
             }
@@ -148,34 +138,106 @@ public static class ApprovalOrchestrator
         }
     }
 
-    /// <summary>Signs the receipt (kept in history), then dispatches the action with it; a dispatch that keeps failing ends the process Failed.</summary>
-    private static async Task<(ApprovalProcess, ReceiptReference?)> ReleaseAsync(
-        TaskOrchestrationContext context, ApprovalProcess process, ReleaseStep release, ApprovalInput input, DateTimeOffset now, ILogger log)
+    /// <summary>
+    /// Signs a receipt and dispatches the action with it. A dispatch that fails through its retries is tried again after
+    /// a pause, and a receipt with less than <see cref="DurableTiming.ReceiptMargin"/> left is re-signed first (same
+    /// action, same digest), so an executor never receives a stale one. A release the channel refuses for good (such as a
+    /// message too large for the queue) ends the process Failed.
+    /// </summary>
+    private static async Task<(ApprovalProcess Process, ReceiptReference? Receipt)> ReleaseAsync(Run run, ApprovalProcess process, ReleaseStep release)
     {
-        var stepInput = new StepInput(input.ActionId, input.Region, CoreJson.Serialize(release), now);
-        IssuedReceiptResult issued;
-        try
+        ApprovalInput input = run.Input;
+        IssuedReceiptResult? issued = null;
+        for (int round = 1; ; round++)
         {
-            issued = await context.CallActivityAsync<IssuedReceiptResult>(nameof(ApprovalActivities.IssueReceipt), stepInput, Retry);
-            await context.CallActivityAsync(nameof(ApprovalActivities.DispatchRelease),
-                new DispatchInput(input.ActionId, input.ActionJson, process.State.ActionDigest, issued), DispatchRetry);
-        }
-        catch (TaskFailedException ex)
-        {
-            string error = Core.LogText.Sanitize(ex.Message, 300);
-            Log.ReleaseFailed(log, input.ActionId, error);
-            return (process.Apply(new ReleaseFailed(error, Permanent: true, Now(context))), null);
-        }
+            if (issued is null || issued.ExpiresAt - Now(run.Context) < run.Timing.ReceiptMargin)
+            {
+                var stepInput = new StepInput(input.ActionId, input.Region, CoreJson.Serialize(release), Now(run.Context));
+                issued = await run.CallAsync<IssuedReceiptResult>(nameof(ApprovalActivities.IssueReceipt), stepInput, process, null);
+            }
 
-        ReceiptReference receipt = new(issued.ReceiptId, issued.ExpiresAt, issued.Jws);
-        return (process.Apply(new Released(issued.ReceiptId, issued.ExpiresAt, issued.Hash, Now(context))), receipt);
+            try
+            {
+                await run.Context.CallActivityAsync(nameof(ApprovalActivities.DispatchRelease),
+                    new DispatchInput(input.ActionId, input.ActionJson, process.State.ActionDigest, issued), run.Retry);
+                ReceiptReference sent = new(issued.ReceiptId, issued.ExpiresAt, issued.Jws);
+                return (process.Apply(new Released(issued.ReceiptId, issued.ExpiresAt, issued.Hash, Now(run.Context))), sent);
+            }
+            catch (TaskFailedException ex) when (ex.FailureDetails.IsCausedBy<ReleaseRefusedException>())
+            {
+                string error = Core.LogText.Sanitize(ex.FailureDetails.ErrorMessage, 300);
+                Log.ReleaseFailed(run.Log, input.ActionId, error);
+                return (process.Apply(new ReleaseFailed(error, Permanent: true, Now(run.Context))), null);
+            }
+            catch (TaskFailedException ex)
+            {
+                await run.PauseAsync(nameof(ApprovalActivities.DispatchRelease), ex, round, process, null);
+            }
+        }
     }
 
     /// <summary>The custom status: the state without pending audit records (they are written by then), and the receipt.</summary>
-    internal static StatusSnapshot Snapshot(ApprovalProcess process, ReceiptReference? receipt) =>
-        new(CoreJson.Serialize(process.State with { PendingAudit = [] }), receipt);
+    internal static StatusSnapshot Snapshot(ApprovalProcess process, ReceiptReference? receipt, OutageStatus? outage = null) =>
+        new(CoreJson.Serialize(process.State with { PendingAudit = [] }), receipt, outage);
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+
+    /// <summary>One execution: the context, its input and timing, and the calls that wait out outages.</summary>
+    private sealed class Run(TaskOrchestrationContext context, ApprovalInput input)
+    {
+        private DateTimeOffset? _outageSince;
+
+        public TaskOrchestrationContext Context { get; } = context;
+
+        public ApprovalInput Input { get; } = input;
+
+        public DurableTiming Timing { get; } = input.Timing ?? DurableTiming.Default;
+
+        public ILogger Log { get; } = context.CreateReplaySafeLogger(nameof(ApprovalOrchestrator));
+
+        /// <summary>
+        /// The retry policy of one round. Failures that retrying the same input cannot mend end the round at once: an
+        /// audit conflict (an integrity alarm), a receipt too close to expiry (re-signed first), a release refused for good.
+        /// </summary>
+        public TaskOptions Retry => TaskOptions.FromRetryPolicy(new RetryPolicy(Timing.Attempts, Timing.FirstRetry, 2.0, Timing.MaxRetry)
+        {
+            HandleFailure = failure => !failure.IsCausedBy<AuditConflictException>() && !failure.IsCausedBy<ReceiptExpiredException>()
+                && !failure.IsCausedBy<ReleaseRefusedException>(),
+        });
+
+        /// <summary>
+        /// Runs <paramref name="activity"/> until it succeeds: a round of retries, then a pause, again and again, for as
+        /// long as the outage lasts. An audit conflict fails the instance (never overwritten, never retried).
+        /// </summary>
+        public async Task<T> CallAsync<T>(string activity, object input, ApprovalProcess process, ReceiptReference? receipt)
+        {
+            for (int round = 1; ; round++)
+            {
+                try
+                {
+                    T result = await Context.CallActivityAsync<T>(activity, input, Retry);
+                    _outageSince = null;
+                    return result;
+                }
+                catch (TaskFailedException ex) when (!ex.FailureDetails.IsCausedBy<AuditConflictException>())
+                {
+                    await PauseAsync(activity, ex, round, process, receipt);
+                }
+            }
+        }
+
+        /// <summary>Says in the status what the instance waits for, then waits on a durable timer.</summary>
+        public async Task PauseAsync(string activity, TaskFailedException failure, int round, ApprovalProcess process, ReceiptReference? receipt)
+        {
+            DateTimeOffset now = Now(Context);
+            _outageSince ??= now;
+            DateTimeOffset retryAt = now + Timing.Pause(round);
+            string error = Core.LogText.Sanitize(failure.FailureDetails.ErrorMessage, 300);
+            Context.SetCustomStatus(Snapshot(process, receipt, new OutageStatus(activity, _outageSince.Value, retryAt, round, error)));
+            Orchestration.Log.WaitingOut(Log, Input.ActionId, activity, round, retryAt);
+            await Context.CreateTimer(retryAt.UtcDateTime, CancellationToken.None);
+        }
+    }
 }
 
 /// <summary>Replay-safe log messages of the orchestrator.</summary>
@@ -187,6 +249,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Action {ActionId}: an external event was ignored: {Reason}")]
     public static partial void EventIgnored(ILogger logger, string actionId, string reason);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Action {ActionId}: release failed after retries: {Error}")]
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Action {ActionId}: the release was refused for good: {Error}")]
     public static partial void ReleaseFailed(ILogger logger, string actionId, string error);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Action {ActionId}: {Activity} failed through round {Round} of retries; trying again at {RetryAt}")]
+    public static partial void WaitingOut(ILogger logger, string actionId, string activity, int round, DateTimeOffset retryAt);
 }

@@ -11,7 +11,10 @@ namespace ApprovalFunctions.FunctionApp.Orchestration;
 /// <param name="AuthStrength">The agent caller's sign-in strength.</param>
 /// <param name="Region">The region whose audit store keeps the trail.</param>
 /// <param name="ReceivedAt">When the HTTP function accepted it.</param>
-public sealed record ApprovalInput(string ActionId, string ActionJson, string AgentId, string? AgentOwner, string? AuthStrength, string Region, DateTimeOffset ReceivedAt)
+/// <param name="Timing">How outages are waited out; null for <see cref="DurableTiming.Default"/>.</param>
+public sealed record ApprovalInput(
+    string ActionId, string ActionJson, string AgentId, string? AgentOwner, string? AuthStrength, string Region, DateTimeOffset ReceivedAt,
+    DurableTiming? Timing = null)
 {
     /// <summary>The action as submitted (it was validated then, so it parses).</summary>
     public ActionRequest Action() =>
@@ -46,9 +49,36 @@ public sealed record IssuedReceiptResult(string ReceiptId, string Jws, DateTimeO
 public sealed record DispatchInput(string ActionId, string ActionJson, string ActionDigest, IssuedReceiptResult Receipt);
 
 /// <summary>
-/// The orchestration's custom status: the process state (without pending audit records) and the receipt once released.
-/// HTTP functions read it for status, decisions and inboxes; it stays far below the 16 KB limit.
+/// The orchestration's custom status: the process state (without pending audit records), the receipt once released,
+/// and the outage the instance is waiting out, if any. HTTP functions read it for status, decisions and inboxes.
 /// </summary>
 /// <param name="State">The process state as Core's JSON.</param>
 /// <param name="Receipt">The receipt once released.</param>
-public sealed record StatusSnapshot(string State, ReceiptReference? Receipt);
+/// <param name="Outage">What the instance waits for while a dependency is out.</param>
+public sealed record StatusSnapshot(string State, ReceiptReference? Receipt, OutageStatus? Outage = null);
+
+/// <summary>A dependency the instance is waiting out: its activity failed through every retry, and it will try again.</summary>
+/// <param name="Activity">The activity that keeps failing.</param>
+/// <param name="Since">When the first round of retries began failing.</param>
+/// <param name="RetryAt">When the next round starts.</param>
+/// <param name="Rounds">Rounds of retries failed so far.</param>
+/// <param name="Error">The last error (sanitized, bounded).</param>
+public sealed record OutageStatus(string Activity, DateTimeOffset Since, DateTimeOffset RetryAt, int Rounds, string Error);
+
+/// <summary>
+/// How the orchestration rides out failures. Each activity gets <see cref="Attempts"/> attempts (from
+/// <see cref="FirstRetry"/>, doubling, at most <see cref="MaxRetry"/> apart); when they are spent, the instance waits on
+/// a durable timer (from <see cref="FirstPause"/>, doubling, at most <see cref="MaxPause"/>) and tries again, for as long
+/// as the outage lasts. A receipt is re-signed before a dispatch when less than <see cref="ReceiptMargin"/> of its life
+/// is left.
+/// </summary>
+public sealed record DurableTiming(int Attempts, TimeSpan FirstRetry, TimeSpan MaxRetry, TimeSpan FirstPause, TimeSpan MaxPause, TimeSpan ReceiptMargin)
+{
+    /// <summary>6 attempts over about 2.5 minutes, then pauses from 1 minute doubling up to 30 minutes; re-sign with under 5 minutes left.</summary>
+    public static DurableTiming Default { get; } = new(6, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30),
+        TimeSpan.FromMinutes(5));
+
+    /// <summary>The pause after <paramref name="rounds"/> failed rounds.</summary>
+    public TimeSpan Pause(int rounds) =>
+        TimeSpan.FromTicks(Math.Min(MaxPause.Ticks, FirstPause.Ticks * (1L << Math.Min(rounds - 1, 20))));
+}

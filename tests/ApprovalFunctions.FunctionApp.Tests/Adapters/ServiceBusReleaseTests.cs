@@ -35,18 +35,31 @@ public sealed class ServiceBusReleaseTests
         Assert.Equal("sha256:" + new string('d', 64), sent.ApplicationProperties["actionDigest"]);
     }
 
+    [Theory]
+    [InlineData(-60)]
+    [InlineData(0)]
+    [InlineData(29)]
+    public async Task SendAsync_ReceiptExpiredOrAboutTo_NeverSentSoTheOrchestrationSignsAFreshOne(int secondsLeft)
+    {
+        var sender = new Mock<ServiceBusSender>(MockBehavior.Strict);
+
+        await Assert.ThrowsAsync<ReceiptExpiredException>(() =>
+            new ServiceBusRelease(sender.Object, new FixedTime(Now)).SendAsync(Release(Now.AddSeconds(secondsLeft)), CancellationToken.None));
+
+        sender.Verify(s => s.SendMessageAsync(It.IsAny<ServiceBusMessage>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
     [Fact]
-    public async Task SendAsync_ReceiptAlreadyExpired_SendsWithTheShortestTtlSoItIsDeadLettered()
+    public async Task SendAsync_MessageTooLargeForTheQueue_RefusedForGood()
     {
         var sender = new Mock<ServiceBusSender>();
-        ServiceBusMessage? sent = null;
         sender.Setup(s => s.SendMessageAsync(It.IsAny<ServiceBusMessage>(), It.IsAny<CancellationToken>()))
-            .Callback((ServiceBusMessage m, CancellationToken _) => sent = m)
-            .Returns(Task.CompletedTask);
+            .ThrowsAsync(new ServiceBusException("message too large", ServiceBusFailureReason.MessageSizeExceeded));
 
-        await new ServiceBusRelease(sender.Object, new FixedTime(Now)).SendAsync(Release(Now.AddMinutes(-1)), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<ReleaseRefusedException>(() =>
+            new ServiceBusRelease(sender.Object, new FixedTime(Now)).SendAsync(Release(Now.AddMinutes(15)), CancellationToken.None));
 
-        Assert.Equal(TimeSpan.FromSeconds(1), sent!.TimeToLive);
+        Assert.Contains("too large", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

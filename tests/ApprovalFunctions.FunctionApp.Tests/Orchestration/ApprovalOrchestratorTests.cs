@@ -151,6 +151,29 @@ public sealed class ApprovalOrchestratorTests(DurableAppFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Run_BurstOfRefusedDecisionsThenTwoApprovals_EveryEventAppliedInOrder()
+    {
+        const int Refused = 30;
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("iam.grant"));
+        await App.WaitForPendingAsync(input.ActionId);
+
+        for (int i = 0; i < Refused; i++)
+        {
+            await App.DecideAsync(input, Eve, ApprovalChoice.Approve, decisionId: $"d_eve_{i}"); // not an approver: refused, audited
+        }
+
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve);
+        await App.DecideAsync(input, Dora, ApprovalChoice.Approve);
+        OrchestrationMetadata done = await App.CompletionAsync(input.ActionId);
+
+        Assert.Equal("released", done.ReadOutputAs<string>());
+        Assert.Equal(Refused + 2, DurableApp.FinalState(done).DecisionIds.Count);
+        Assert.Equal(Refused, Audit.TypesOf(input.ActionId).Count(t => t == AuditRecordTypes.DecisionRejected));
+        Assert.Single(App.Releases.Of(input.ActionId));
+        await AssertTrailVerifiesAsync();
+    }
+
+    [Fact]
     public async Task Run_UnreadableEvent_IgnoredAndTheActionStillDecidable()
     {
         ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));

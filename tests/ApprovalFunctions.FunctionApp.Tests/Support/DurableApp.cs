@@ -28,11 +28,21 @@ internal sealed class DurableApp : IAsyncDisposable
 {
     public static readonly Uri BaseUrl = new("https://approvals.example");
 
-    private readonly DurableTaskTestHost _host;
+    /// <summary>
+    /// Retry and history budgets in milliseconds, so outages of a few seconds outlast several rounds of retries: two
+    /// attempts 100 ms apart, then pauses from 300 ms to 600 ms; receipts are re-signed with less than 2 s left.
+    /// </summary>
+    public static readonly DurableTiming FastTiming = new(2, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100),
+        TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(600), ReceiptMargin: TimeSpan.FromSeconds(2));
 
-    private DurableApp(DurableTaskTestHost host, ActivitySteps steps, ECDsa key, IAuditStoreWithFiles audit, RecordingReleaseSender releases, ActivityFaults faults)
+    private readonly DurableTaskTestHost _host;
+    private readonly DurableTiming _timing;
+
+    private DurableApp(DurableTaskTestHost host, ActivitySteps steps, ECDsa key, IAuditStoreWithFiles audit, RecordingReleaseSender releases, ActivityFaults faults,
+        DurableTiming timing)
     {
         _host = host;
+        _timing = timing;
         Steps = steps;
         Key = key;
         Audit = audit;
@@ -54,7 +64,7 @@ internal sealed class DurableApp : IAsyncDisposable
 
     /// <summary>Starts the engine with the orchestrator and activities of the app.</summary>
     public static async Task<DurableApp> StartAsync(string policyYaml = TestPolicies.Default, IAuditStoreWithFiles? audit = null,
-        IEnumerable<IApprovalNotifier>? notifiers = null, TimeSpan? receiptLifetime = null)
+        IEnumerable<IApprovalNotifier>? notifiers = null, TimeSpan? receiptLifetime = null, DurableTiming? timing = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var issuer = new ReceiptIssuer(new ReceiptIssuerOptions
@@ -76,7 +86,7 @@ internal sealed class DurableApp : IAsyncDisposable
                 ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
                 : null,
         });
-        return new DurableApp(host, steps, key, audit, releases, faults);
+        return new DurableApp(host, steps, key, audit, releases, faults, timing ?? FastTiming);
     }
 
     /// <summary>The registrations the Functions app's attributes make: the same names, the same activity code.</summary>
@@ -106,7 +116,7 @@ internal sealed class DurableApp : IAsyncDisposable
     {
         id ??= "act_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         ActionRequest action = ActionParser.Parse(actionJson).Action ?? throw new ArgumentException("The test action does not parse.", nameof(actionJson));
-        var input = new ApprovalInput(id, actionJson, agentId, owner, "mfa", action.Region ?? "westeurope", DateTimeOffset.UtcNow);
+        var input = new ApprovalInput(id, actionJson, agentId, owner, "mfa", action.Region ?? "westeurope", DateTimeOffset.UtcNow, _timing);
         await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id));
         return input;
     }
@@ -159,6 +169,10 @@ internal sealed class DurableApp : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         return await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
     }
+
+    /// <summary>The instance's custom status as the HTTP functions read it (null before the first checkpoint).</summary>
+    public async Task<StatusSnapshot?> SnapshotAsync(string id) =>
+        (await Client.GetInstanceAsync(id, getInputsAndOutputs: true)) is { SerializedCustomStatus: not null } metadata ? metadata.ReadCustomStatusAs<StatusSnapshot>() : null;
 
     /// <summary>The final process state of a completed instance.</summary>
     public static ProcessState FinalState(OrchestrationMetadata metadata) =>

@@ -10,12 +10,13 @@ namespace ApprovalFunctions.FunctionApp.Tests.Support;
 /// </summary>
 internal sealed class ActivityFaults
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _outages = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, Func<Exception> Error)> _outages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>Every call of <paramref name="activity"/> fails until <paramref name="until"/>.</summary>
-    public void Outage(string activity, TimeSpan length) => _outages[activity] = DateTimeOffset.UtcNow + length;
+    /// <summary>Every call of <paramref name="activity"/> fails for <paramref name="length"/> (with <paramref name="error"/>'s exception).</summary>
+    public void Outage(string activity, TimeSpan length, Func<Exception>? error = null) =>
+        _outages[activity] = (DateTimeOffset.UtcNow + length, error ?? (() => new InvalidOperationException($"Injected outage of the dependency behind {activity}.")));
 
     /// <summary>Ends the outage of <paramref name="activity"/> now.</summary>
     public void Recover(string activity) => _outages.TryRemove(activity, out _);
@@ -30,10 +31,10 @@ internal sealed class ActivityFaults
     public async Task<T> RunAsync<T>(string activity, Func<Task<T>> run)
     {
         _calls.AddOrUpdate(activity, 1, (_, n) => n + 1);
-        if (_outages.TryGetValue(activity, out DateTimeOffset until) && DateTimeOffset.UtcNow < until)
+        if (_outages.TryGetValue(activity, out (DateTimeOffset Until, Func<Exception> Error) outage) && DateTimeOffset.UtcNow < outage.Until)
         {
             _failures.AddOrUpdate(activity, 1, (_, n) => n + 1);
-            throw new InvalidOperationException($"Injected outage of the dependency behind {activity}.");
+            throw outage.Error();
         }
 
         return await run();

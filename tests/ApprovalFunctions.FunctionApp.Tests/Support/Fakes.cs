@@ -72,6 +72,7 @@ internal sealed class InMemoryAuditStore : IAuditStoreWithFiles
 internal sealed class RecordingReleaseSender : IReleaseSender
 {
     private readonly List<DispatchInput> _sent = [];
+    private readonly Dictionary<string, DateTimeOffset> _sentAt = new(StringComparer.Ordinal);
 
     public IReadOnlyList<DispatchInput> Sent
     {
@@ -87,11 +88,21 @@ internal sealed class RecordingReleaseSender : IReleaseSender
     /// <summary>The releases of one action.</summary>
     public IReadOnlyList<DispatchInput> Of(string actionId) => [.. Sent.Where(s => s.ActionId == actionId)];
 
+    /// <summary>When the release carrying <paramref name="receiptId"/> was sent.</summary>
+    public DateTimeOffset SentAt(string receiptId)
+    {
+        lock (_sent)
+        {
+            return _sentAt[receiptId];
+        }
+    }
+
     public Task SendAsync(DispatchInput release, CancellationToken cancellationToken)
     {
         lock (_sent)
         {
             _sent.Add(release);
+            _sentAt[release.Receipt.ReceiptId] = DateTimeOffset.UtcNow;
         }
 
         return Task.CompletedTask;

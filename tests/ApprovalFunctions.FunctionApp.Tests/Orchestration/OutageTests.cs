@@ -1,0 +1,126 @@
+using ApprovalFunctions.Core.Audit;
+using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.FunctionApp.Tests.Support;
+using Microsoft.DurableTask.Client;
+using static ApprovalFunctions.FunctionApp.Tests.Support.TestDirectory;
+
+namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
+
+/// <summary>
+/// Outages of every dependency, injected through the real engine and each longer than a round of retries
+/// (<see cref="DurableApp.FastTiming"/>: 2 attempts 100 ms apart, then pauses of 300–600 ms): every instance waits them
+/// out, says what it waits for, and ends as it would have without them, with one release and a valid receipt.
+/// </summary>
+public sealed class OutageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(3);
+    private DurableApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await DurableApp.StartAsync(receiptLifetime: TimeSpan.FromSeconds(4));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Run_AuditStoreOut_WaitedOutSayingSoThenReleasedOnce()
+    {
+        _app.Faults.Outage(nameof(ApprovalActivities.WriteAudit), Outage);
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
+
+        OutageStatus outage = await OutageAsync(input.ActionId);
+        OrchestrationMetadata done = await _app.CompletionAsync(input.ActionId);
+
+        Assert.Equal(nameof(ApprovalActivities.WriteAudit), outage.Activity);
+        Assert.Contains("Injected outage", outage.Error, StringComparison.Ordinal);
+        Assert.Equal("released", done.ReadOutputAs<string>());
+        Assert.Null(done.ReadCustomStatusAs<StatusSnapshot>()!.Outage);
+        Assert.True(_app.Faults.Failures(nameof(ApprovalActivities.WriteAudit)) > 2 * DurableApp.FastTiming.Attempts, "more than two rounds failed");
+        Assert.Single(_app.Releases.Of(input.ActionId));
+        AssertTrailVerifies(input.ActionId, ["received", "evaluated", "released", "completed"]);
+    }
+
+    [Theory]
+    [InlineData(nameof(ApprovalActivities.ResolveApprovers))] // the directory
+    [InlineData(nameof(ApprovalActivities.NotifyApprovers))]  // Graph and the delivery ledger
+    [InlineData(nameof(ApprovalActivities.EvaluatePolicy))]
+    public async Task Run_DependencyBeforeTheWaitOut_StillReachesTheApproversAndReleasesOnApproval(string activity)
+    {
+        _app.Faults.Outage(activity, Outage);
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"));
+
+        Assert.Equal(activity, (await OutageAsync(input.ActionId)).Activity);
+        await _app.WaitForPendingAsync(input.ActionId);
+        await _app.DecideAsync(input, Dan, ApprovalChoice.Approve);
+
+        Assert.Equal("released", (await _app.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        Assert.Single(_app.Releases.Of(input.ActionId));
+        AssertTrailVerifies(input.ActionId, ["received", "evaluated", "approvers-resolved", "notified", "decision", "released", "completed"]);
+    }
+
+    [Fact]
+    public async Task Run_ServiceBusOutLongerThanTheReceiptLives_DispatchedOnceWithAFreshValidReceipt()
+    {
+        _app.Faults.Outage(nameof(ApprovalActivities.DispatchRelease), TimeSpan.FromSeconds(6)); // receipts live 4 s
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
+
+        OrchestrationMetadata done = await _app.CompletionAsync(input.ActionId);
+
+        Assert.Equal("released", done.ReadOutputAs<string>());
+        DispatchInput sent = Assert.Single(_app.Releases.Of(input.ActionId));
+        Assert.True(_app.Faults.Calls(nameof(ApprovalActivities.IssueReceipt)) > 1, "the receipt was re-signed");
+        Assert.True(sent.Receipt.ExpiresAt - _app.Releases.SentAt(sent.Receipt.ReceiptId) > TimeSpan.FromSeconds(1), "sent with life left");
+        ProcessState state = DurableApp.FinalState(done);
+        Assert.Equal(sent.Receipt.ReceiptId, state.ReceiptId);
+        Assert.Equal(sent.Receipt.Jws, done.ReadCustomStatusAs<StatusSnapshot>()!.Receipt!.Jws);
+        AssertTrailVerifies(input.ActionId, ["received", "evaluated", "released", "completed"]);
+    }
+
+    [Fact]
+    public async Task Run_AuditConflict_IsAnAlarmNotRetried()
+    {
+        _app.Faults.Outage(nameof(ApprovalActivities.WriteAudit), TimeSpan.FromMinutes(5), () => new AuditConflictException("2026/12/03/act_x/000001-received.json"));
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
+
+        OrchestrationMetadata done = await _app.CompletionAsync(input.ActionId);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        Assert.Contains("different content", done.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, _app.Faults.Calls(nameof(ApprovalActivities.WriteAudit)));
+        Assert.Empty(_app.Releases.Of(input.ActionId));
+    }
+
+    [Fact]
+    public async Task Run_ReleaseRefusedForGood_EndsFailedWithoutRetrying()
+    {
+        _app.Faults.Outage(nameof(ApprovalActivities.DispatchRelease), TimeSpan.FromMinutes(5), () => new ReleaseRefusedException("too large for the queue"));
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
+
+        OrchestrationMetadata done = await _app.CompletionAsync(input.ActionId);
+
+        Assert.Equal("failed", done.ReadOutputAs<string>());
+        Assert.Equal(1, _app.Faults.Calls(nameof(ApprovalActivities.DispatchRelease)));
+        Assert.Contains(AuditRecordTypes.ReleaseFailed, ((InMemoryAuditStore)_app.Audit).TypesOf(input.ActionId));
+    }
+
+    private async Task<OutageStatus> OutageAsync(string id)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if ((await _app.SnapshotAsync(id))?.Outage is OutageStatus outage)
+            {
+                return outage;
+            }
+
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private void AssertTrailVerifies(string actionId, string[] types)
+    {
+        var audit = (InMemoryAuditStore)_app.Audit;
+        Assert.Equal(types, audit.TypesOf(actionId));
+        AuditVerificationReport report = AuditVerifier.Verify(audit.Files);
+        Assert.True(report.Ok, string.Join("; ", report.Problems));
+    }
+}
