@@ -1,3 +1,4 @@
+using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.Microsoft365.Notifications;
 using ApprovalFunctions.Microsoft365.Outlook;
 using Azure;
@@ -31,6 +32,32 @@ public sealed class BlobCardTokenLedger(BlobContainerClient state) : ICardTokenL
         await state.GetBlobClient(Name(tokenId)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
     private static string Name(string tokenId) => "card-tokens/" + Uri.EscapeDataString(tokenId);
+}
+
+/// <summary>Process states too large for the custom status, one blob per action (<c>process-state/{actionId}.json</c>) in the state container.</summary>
+public sealed class BlobProcessStateStore(BlobContainerClient state) : IProcessStateStore
+{
+    /// <inheritdoc />
+    public async Task SaveAsync(string actionId, string stateJson, CancellationToken cancellationToken) =>
+        await state.GetBlobClient(Name(actionId)).UploadAsync(BinaryData.FromString(stateJson), new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<string?> LoadAsync(string actionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await state.GetBlobClient(Name(actionId)).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToString();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static string Name(string actionId) => "process-state/" + Uri.EscapeDataString(actionId) + ".json";
 }
 
 /// <summary>Creates empty blobs only if absent.</summary>

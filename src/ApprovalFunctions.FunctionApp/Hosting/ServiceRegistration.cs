@@ -96,6 +96,7 @@ public static class ServiceRegistration
         services.AddSingleton(_ => new ServiceBusClient(options.ServiceBusNamespace!, credential));
         services.AddSingleton<IReleaseSender>(sp => new ServiceBusRelease(sp.GetRequiredService<ServiceBusClient>().CreateSender(options.ReleaseQueue), time));
         services.AddSingleton<IDeliveryLedger>(new BlobDeliveryLedger(state));
+        services.AddSingleton<IProcessStateStore>(new BlobProcessStateStore(state));
 
         // Microsoft 365: the directory, the channels, Outlook's tokens.
         services.AddHttpClient("oidc");
@@ -128,6 +129,7 @@ public static class ServiceRegistration
         });
         services.AddSingleton<ActivitySteps>();
         services.AddSingleton<ActionResponses>();
+        services.AddSingleton<ProcessLookup>();
         return services;
     }
 

@@ -24,7 +24,7 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// The action endpoints, with the gateway's contract: submit (optionally waiting for the result), status, decisions,
 /// cancel, audit and card. Agents get their own status URL, never Durable's management URLs (which carry the system key).
 /// </summary>
-public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses responses, IAuditStore audit, TimeProvider time)
+public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses responses, ProcessLookup lookup, IAuditStore audit, TimeProvider time)
 {
     private const string IdAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -97,7 +97,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         // A keyed resubmission finds its instance first, so it never depends on the backend honouring dedupe statuses
         // (a backend that restarted a completed instance would release the action twice); the dedupe statuses still
         // settle two submissions racing each other.
-        ProcessView? existing = key is null ? null : await ProcessLookup.LoadAsync(client, id, cancellationToken);
+        ProcessView? existing = key is null ? null : await lookup.LoadAsync(client, id, cancellationToken);
         bool created = false;
         if (existing is null)
         {
@@ -109,7 +109,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
             }
             catch (OrchestrationAlreadyExistsException)
             {
-                existing = await ProcessLookup.LoadAsync(client, id, cancellationToken);
+                existing = await lookup.LoadAsync(client, id, cancellationToken);
             }
         }
 
@@ -132,7 +132,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
             }
         }
 
-        ProcessView view = await ProcessLookup.LoadAsync(client, id, cancellationToken) ?? ProcessView.From(input, null, running: false, finished: false);
+        ProcessView view = await lookup.LoadAsync(client, id, cancellationToken) ?? ProcessView.From(input, null, running: false, finished: false);
         return HttpResults.Json(responses.Status(view, caller), view.Finished ? StatusCodes.Status200OK : StatusCodes.Status202Accepted,
             created || !view.Finished ? ActionDocuments.StatusPath(id) : null);
     }
@@ -146,7 +146,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         FunctionContext context)
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
-        return await ProcessLookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is ProcessView view
+        return await lookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is ProcessView view
             ? HttpResults.Json(responses.Status(view, caller))
             : ActionNotFound(id);
     }
@@ -172,7 +172,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
             return HttpResults.BadRequest("$", "the body must be a JSON object { decision, comment, actionDigest }");
         }
 
-        ProcessView? view = await ProcessLookup.LoadAsync(client, id, cancellationToken);
+        ProcessView? view = await lookup.LoadAsync(client, id, cancellationToken);
         if (view is null)
         {
             return ActionNotFound(id);
@@ -198,7 +198,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
         CancellationToken cancellationToken = context.CancellationToken;
-        ProcessView? view = await ProcessLookup.LoadAsync(client, id, cancellationToken);
+        ProcessView? view = await lookup.LoadAsync(client, id, cancellationToken);
         if (view is null || !caller.Roles.Contains(TokenCallers.Agent) || view.State.Agent.Id != caller.Id)
         {
             return ActionNotFound(id);
@@ -229,7 +229,7 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         FunctionContext context)
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
-        if (await ProcessLookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is not ProcessView view)
+        if (await lookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is not ProcessView view)
         {
             return ActionNotFound(id);
         }
@@ -254,42 +254,11 @@ public sealed class ActionFunctions(ApprovalsOptions options, ActionResponses re
         FunctionContext context)
     {
         TokenCaller caller = AuthenticationMiddleware.Caller(context);
-        return await ProcessLookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is ProcessView view
+        return await lookup.LoadVisibleAsync(client, id, caller, context.CancellationToken) is ProcessView view
             ? HttpResults.Json(responses.Card(view))
             : ActionNotFound(id);
     }
 
     /// <summary>Missing and not visible answer alike, so nobody learns that an action exists.</summary>
     private static IActionResult ActionNotFound(string id) => HttpResults.NotFound($"Action {LogText.Quote(id)}");
-}
-
-/// <summary>Reads an action's orchestration (input and custom status) as a <see cref="ProcessView"/>.</summary>
-internal static class ProcessLookup
-{
-    public static async Task<ProcessView?> LoadAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
-    {
-        if (!ActionIds.IsValid(id))
-        {
-            return null;
-        }
-
-        OrchestrationMetadata? metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
-        return metadata is null ? null : From(metadata);
-    }
-
-    /// <summary>The action when <paramref name="caller"/> may see it; null when it does not exist or is not theirs to see.</summary>
-    public static async Task<ProcessView?> LoadVisibleAsync(DurableTaskClient client, string id, TokenCaller caller, CancellationToken cancellationToken) =>
-        await LoadAsync(client, id, cancellationToken) is ProcessView view && view.VisibleTo(caller) ? view : null;
-
-    /// <summary>The view of an instance fetched with its inputs; null when it is not an approval.</summary>
-    public static ProcessView? From(OrchestrationMetadata metadata)
-    {
-        if (metadata.ReadInputAs<ApprovalInput>() is not ApprovalInput input)
-        {
-            return null;
-        }
-
-        StatusSnapshot? snapshot = metadata.SerializedCustomStatus is null ? null : metadata.ReadCustomStatusAs<StatusSnapshot>();
-        return ProcessView.From(input, snapshot, metadata.RuntimeStatus == OrchestrationRuntimeStatus.Running, metadata.IsCompleted);
-    }
 }

@@ -14,7 +14,7 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// gateway's documents. The Functions app keeps no index besides the task hub: the inbox reads the running
 /// instances' custom status (the process state), and the history the instances of the last <see cref="HistoryWindow"/>.
 /// </summary>
-public sealed class ApproverFunctions(ActionResponses responses, TimeProvider time)
+public sealed class ApproverFunctions(ActionResponses responses, ProcessLookup lookup, TimeProvider time)
 {
     /// <summary>How far back the history looks.</summary>
     public static readonly TimeSpan HistoryWindow = TimeSpan.FromDays(30);
@@ -55,7 +55,7 @@ public sealed class ApproverFunctions(ActionResponses responses, TimeProvider ti
         var items = new List<(DateTimeOffset Key, JsonObject Item)>();
         await foreach (OrchestrationMetadata metadata in client.GetAllInstancesAsync(query).WithCancellation(context.CancellationToken))
         {
-            if (metadata.Name != nameof(ApprovalOrchestrator) || ProcessLookup.From(metadata) is not ProcessView view)
+            if (metadata.Name != nameof(ApprovalOrchestrator) || await lookup.FromAsync(metadata, context.CancellationToken) is not ProcessView view)
             {
                 continue;
             }

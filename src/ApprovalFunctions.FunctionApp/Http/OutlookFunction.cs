@@ -21,7 +21,8 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// <c>CARD-UPDATE-IN-BODY: true</c>. Not behind <see cref="Identity.AuthenticationMiddleware"/>: Outlook's token is not
 /// one of the app's callers' tokens, and this function checks it itself.
 /// </summary>
-public sealed class OutlookFunction(ActionResponses responses, Microsoft365Options options, TimeProvider time, ILogger<OutlookFunction> logger, OutlookActions? outlook = null)
+public sealed class OutlookFunction(
+    ActionResponses responses, ProcessLookup lookup, Microsoft365Options options, TimeProvider time, ILogger<OutlookFunction> logger, OutlookActions? outlook = null)
 {
     /// <summary>Handles one press.</summary>
     [Function(nameof(OutlookAction))]
@@ -67,7 +68,7 @@ public sealed class OutlookFunction(ActionResponses responses, Microsoft365Optio
 
     private async Task<IActionResult> DecideAsync(DurableTaskClient client, string id, OutlookAction press, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ProcessView? view = await ProcessLookup.LoadAsync(client, id, cancellationToken);
+        ProcessView? view = await lookup.LoadAsync(client, id, cancellationToken);
         if (view is null)
         {
             return Refuse(404, "This request no longer exists.");

@@ -14,11 +14,11 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// </summary>
 internal sealed record ProcessView(ApprovalInput Input, ProcessState State, ReceiptReference? Receipt, bool Running, bool Finished, OutageStatus? Outage = null)
 {
-    /// <summary>Builds the view from the orchestration's input and custom status.</summary>
+    /// <summary>Builds the view from the orchestration's input and custom status (its state read from the store when it was kept there).</summary>
     public static ProcessView From(ApprovalInput input, StatusSnapshot? snapshot, bool running, bool finished)
     {
-        ProcessState state = snapshot is not null
-            ? CoreJson.DeserializeState(snapshot.State)
+        ProcessState state = snapshot?.State is string json
+            ? CoreJson.DeserializeState(json)
             : ApprovalProcess.Start(input.Action(), new ProcessStart(input.ActionId, new AgentIdentity(input.AgentId, input.AgentOwner), input.Region, input.AuthStrength, input.ReceivedAt)).State;
         return new ProcessView(input, state, snapshot?.Receipt, running, finished, snapshot?.Outage);
     }

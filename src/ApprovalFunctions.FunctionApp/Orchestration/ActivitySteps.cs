@@ -33,6 +33,19 @@ public sealed class ReleaseRefusedException(string message, Exception? inner = n
 public sealed class ReceiptExpiredException(string receiptId, DateTimeOffset expiresAt)
     : Exception($"Receipt {receiptId} expires at {expiresAt:O}, too soon to send; a fresh one is needed.");
 
+/// <summary>
+/// Where an action's process state is kept when it is too large for the orchestration's custom status: one document per
+/// action, replaced at each checkpoint (the orchestration writes them one after another).
+/// </summary>
+public interface IProcessStateStore
+{
+    /// <summary>Stores the state of <paramref name="actionId"/>, replacing the previous one.</summary>
+    Task SaveAsync(string actionId, string stateJson, CancellationToken cancellationToken);
+
+    /// <summary>The stored state, or null when none was stored.</summary>
+    Task<string?> LoadAsync(string actionId, CancellationToken cancellationToken);
+}
+
 /// <summary>Hands a released action and its receipt to the executors (idempotent: the action id is the message id).</summary>
 public interface IReleaseSender
 {
@@ -53,6 +66,7 @@ public sealed class ActivitySteps(
     ReceiptIssuer receipts,
     IAuditStore audit,
     IReleaseSender release,
+    IProcessStateStore states,
     PublicLinks links)
 {
     /// <summary>The policy set's hash (for logs and status).</summary>
@@ -113,6 +127,10 @@ public sealed class ActivitySteps(
         IssuedReceipt receipt = receipts.Issue(step.Facts, "rcpt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), input.Now);
         return new IssuedReceiptResult(receipt.ReceiptId, receipt.Jws, receipt.ExpiresAt, receipt.Hash);
     }
+
+    /// <summary>Stores a process state too large for the custom status (replacing it is idempotent).</summary>
+    public Task SaveStateAsync(SaveStateInput input, CancellationToken cancellationToken) =>
+        states.SaveAsync(Check.NotNull(input).ActionId, input.StateJson, cancellationToken);
 
     /// <summary>Sends a released action with its receipt to the executors.</summary>
     public Task DispatchAsync(DispatchInput input, CancellationToken cancellationToken) => release.SendAsync(input, cancellationToken);

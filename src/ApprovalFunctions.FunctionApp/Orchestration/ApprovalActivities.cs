@@ -28,6 +28,14 @@ public sealed class ApprovalActivities(ActivitySteps steps)
     [Function(nameof(IssueReceipt))]
     public IssuedReceiptResult IssueReceipt([ActivityTrigger] StepInput input) => steps.IssueReceipt(input);
 
+    /// <summary>Stores a process state too large for the orchestration's custom status.</summary>
+    [Function(nameof(SaveState))]
+    public async Task<bool> SaveState([ActivityTrigger] SaveStateInput input, FunctionContext context)
+    {
+        await steps.SaveStateAsync(input, context.CancellationToken);
+        return true;
+    }
+
     /// <summary>Sends the released action and its receipt to the executors' queue.</summary>
     [Function(nameof(DispatchRelease))]
     public Task DispatchRelease([ActivityTrigger] DispatchInput input, FunctionContext context) =>

@@ -41,7 +41,7 @@ public static class ApprovalOrchestrator
             switch (next)
             {
                 case AwaitDecisionStep wait:
-                    context.SetCustomStatus(Snapshot(process, receipt));
+                    await run.CheckpointAsync(process, receipt);
                     process = await AwaitAsync(context, process, wait, run.Log);
                     break;
 
@@ -50,7 +50,7 @@ public static class ApprovalOrchestrator
                     break;
 
                 case FinishStep finish:
-                    context.SetCustomStatus(Snapshot(process, receipt));
+                    await run.CheckpointAsync(process, receipt);
                     string outcome = CoreJson.Name(finish.Outcome);
                     Log.Finished(run.Log, input.ActionId, outcome);
                     return outcome;
@@ -180,6 +180,11 @@ public static class ApprovalOrchestrator
     internal static StatusSnapshot Snapshot(ApprovalProcess process, ReceiptReference? receipt, OutageStatus? outage = null) =>
         new(CoreJson.Serialize(process.State with { PendingAudit = [] }), receipt, outage);
 
+    /// <summary>The snapshot itself when it fits the custom status, else the same without the state (kept in the store).</summary>
+    private static StatusSnapshot Bounded(StatusSnapshot snapshot) => Fits(snapshot) ? snapshot : snapshot with { State = null, Stored = true };
+
+    private static bool Fits(StatusSnapshot snapshot) => System.Text.Json.JsonSerializer.Serialize(snapshot).Length <= StatusSnapshot.MaxChars;
+
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 
     /// <summary>One execution: the context, its input and timing, and the calls that wait out outages.</summary>
@@ -226,6 +231,21 @@ public static class ApprovalOrchestrator
             }
         }
 
+        /// <summary>
+        /// Publishes the state for the HTTP functions: in the custom status when it fits, otherwise in the state store (an
+        /// activity, so an outage of the store is waited out too) with the status pointing there.
+        /// </summary>
+        public async Task CheckpointAsync(ApprovalProcess process, ReceiptReference? receipt)
+        {
+            StatusSnapshot snapshot = Snapshot(process, receipt);
+            if (!Fits(snapshot))
+            {
+                await CallAsync<bool>(nameof(ApprovalActivities.SaveState), new SaveStateInput(Input.ActionId, snapshot.State!), process, receipt);
+            }
+
+            Context.SetCustomStatus(Bounded(snapshot));
+        }
+
         /// <summary>Says in the status what the instance waits for, then waits on a durable timer.</summary>
         public async Task PauseAsync(string activity, TaskFailedException failure, int round, ApprovalProcess process, ReceiptReference? receipt)
         {
@@ -233,7 +253,7 @@ public static class ApprovalOrchestrator
             _outageSince ??= now;
             DateTimeOffset retryAt = now + Timing.Pause(round);
             string error = Core.LogText.Sanitize(failure.FailureDetails.ErrorMessage, 300);
-            Context.SetCustomStatus(Snapshot(process, receipt, new OutageStatus(activity, _outageSince.Value, retryAt, round, error)));
+            Context.SetCustomStatus(Bounded(Snapshot(process, receipt, new OutageStatus(activity, _outageSince.Value, retryAt, round, error))));
             Orchestration.Log.WaitingOut(Log, Input.ActionId, activity, round, retryAt);
             await Context.CreateTimer(retryAt.UtcDateTime, CancellationToken.None);
         }

@@ -50,12 +50,25 @@ public sealed record DispatchInput(string ActionId, string ActionJson, string Ac
 
 /// <summary>
 /// The orchestration's custom status: the process state (without pending audit records), the receipt once released,
-/// and the outage the instance is waiting out, if any. HTTP functions read it for status, decisions and inboxes.
+/// and the outage the instance is waiting out, if any. HTTP functions read it for status, decisions and inboxes. The
+/// backend caps custom status (16 KB of UTF-16 on Azure Storage), so a state too large to fit (a large approver group,
+/// long comments, many refused attempts) is kept in the state store instead: <see cref="State"/> is null and
+/// <see cref="Stored"/> true.
 /// </summary>
-/// <param name="State">The process state as Core's JSON.</param>
+/// <param name="State">The process state as Core's JSON, when it fits.</param>
 /// <param name="Receipt">The receipt once released.</param>
 /// <param name="Outage">What the instance waits for while a dependency is out.</param>
-public sealed record StatusSnapshot(string State, ReceiptReference? Receipt, OutageStatus? Outage = null);
+/// <param name="Stored">True when the state is in the state store rather than here.</param>
+public sealed record StatusSnapshot(string? State, ReceiptReference? Receipt, OutageStatus? Outage = null, bool Stored = false)
+{
+    /// <summary>The largest custom status kept inline, in characters: 16 KB of UTF-16 is 8,192, and a margin stays free.</summary>
+    public const int MaxChars = 6_000;
+}
+
+/// <summary>What the state-saving activity stores: the action's process state at a checkpoint.</summary>
+/// <param name="ActionId">The action.</param>
+/// <param name="StateJson">The process state as Core's JSON.</param>
+public sealed record SaveStateInput(string ActionId, string StateJson);
 
 /// <summary>A dependency the instance is waiting out: its activity failed through every retry, and it will try again.</summary>
 /// <param name="Activity">The activity that keeps failing.</param>

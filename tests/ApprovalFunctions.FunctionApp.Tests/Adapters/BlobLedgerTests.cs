@@ -33,4 +33,17 @@ public sealed class BlobLedgerTests(AzuriteFixture azurite) : IClassFixture<Azur
         await ledger.ReleaseAsync("ct_1", CancellationToken.None);
         Assert.True(await ledger.TryUseAsync("ct_1", expires, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task ProcessStateStore_SavedStateReplacedAtEachCheckpoint_NoneBeforeTheFirst()
+    {
+        var store = new BlobProcessStateStore(await azurite.NewContainerAsync("state"));
+
+        Assert.Null(await store.LoadAsync("act_big", CancellationToken.None));
+        await store.SaveAsync("act_big", """{"status":"pendingApproval"}""", CancellationToken.None);
+        await store.SaveAsync("act_big", """{"status":"completed"}""", CancellationToken.None);
+
+        Assert.Equal("""{"status":"completed"}""", await store.LoadAsync("act_big", CancellationToken.None));
+        Assert.Null(await store.LoadAsync("act_other", CancellationToken.None));
+    }
 }

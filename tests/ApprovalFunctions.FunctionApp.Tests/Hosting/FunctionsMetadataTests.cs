@@ -33,7 +33,7 @@ public sealed class FunctionsMetadataTests
             Assert.Equal("activityTrigger", Trigger(activity));
         }
 
-        Assert.Equal(6, Metadata.Count(f => Trigger(f!["name"]!.GetValue<string>()) == "activityTrigger"));
+        Assert.Equal(7, Metadata.Count(f => Trigger(f!["name"]!.GetValue<string>()) == "activityTrigger"));
     }
 
     [Theory]

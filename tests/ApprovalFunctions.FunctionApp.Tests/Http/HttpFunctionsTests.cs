@@ -87,6 +87,23 @@ public sealed class HttpFunctionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Decide_StateKeptOutsideTheCustomStatus_SeenAndDecidedOverHttp()
+    {
+        (_, JsonObject pending) = await SendAsync(FunctionsHttpHost.AsAgent(HttpMethod.Post, "/api/actions", TestPolicies.Action("ops.crowd"))); // 201 approvers
+        string id = pending["id"]!.GetValue<string>();
+        JsonObject waiting = await WaitForStatusAsync(id, "pendingApproval");
+
+        (HttpStatusCode inbox, JsonObject items) = await SendAsync(_host.AsPerson(Dan, HttpMethod.Get, "/api/approvals"));
+        (HttpStatusCode decided, _) = await SendAsync(_host.AsPerson(Dan, HttpMethod.Post, $"/api/actions/{id}/decisions",
+            Decision("approve", waiting["actionDigest"]!.GetValue<string>())));
+
+        Assert.Equal(HttpStatusCode.OK, inbox);
+        Assert.Contains(items["items"]!.AsArray(), i => i!["id"]!.GetValue<string>() == id);
+        Assert.Equal(HttpStatusCode.OK, decided);
+        Assert.Equal("released", (await WaitForStatusAsync(id, "released"))["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Cancel_ByItsAgent_EndsCancelled()
     {
         (_, JsonObject pending) = await SendAsync(FunctionsHttpHost.AsAgent(HttpMethod.Post, "/api/actions", TestPolicies.Action("db.write.rows")));

@@ -112,6 +112,7 @@ public sealed class ActivityStepsTests
             new ReceiptIssuer(new ReceiptIssuerOptions { Issuer = "https://approvals.example", Audience = "approvals-executor", SigningKey = new ECDsaSecurityKey(_key) { KeyId = "k1" } }),
             _audit,
             _sender,
+            new InMemoryProcessStateStore(),
             new PublicLinks(new Uri("https://approvals.example")));
         ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart("act_1", new AgentIdentity("agent-etl", "owner-olga"), "westeurope", "mfa", T0));
         return (process, steps, new StepInput("act_1", "westeurope", string.Empty, T0, actionJson));

@@ -174,6 +174,24 @@ public sealed class ApprovalOrchestratorTests(DurableAppFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Run_StateTooLargeForTheCustomStatus_KeptInTheStoreAndTheProcessGoesOn()
+    {
+        ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("ops.crowd")); // 201 approvers
+        ProcessState pending = await App.WaitForPendingAsync(input.ActionId);
+
+        OrchestrationMetadata waiting = (await App.Client.GetInstanceAsync(input.ActionId, getInputsAndOutputs: true))!;
+        Assert.True(waiting.SerializedCustomStatus!.Length <= StatusSnapshot.MaxChars, $"{waiting.SerializedCustomStatus.Length} chars");
+        Assert.True(waiting.ReadCustomStatusAs<StatusSnapshot>()! is { State: null, Stored: true });
+        Assert.Equal(201, pending.Approvers!.Requirements[0].People.Count);
+
+        await App.DecideAsync(input, Dan, ApprovalChoice.Approve);
+        OrchestrationMetadata done = await App.CompletionAsync(input.ActionId);
+        Assert.Equal("released", done.ReadOutputAs<string>());
+        Assert.Equal(ProcessStatus.Completed, DurableApp.FinalState(done).Status);
+        Assert.True(done.SerializedCustomStatus!.Length <= StatusSnapshot.MaxChars);
+    }
+
+    [Fact]
     public async Task Run_UnreadableEvent_IgnoredAndTheActionStillDecidable()
     {
         ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("db.write.rows"));

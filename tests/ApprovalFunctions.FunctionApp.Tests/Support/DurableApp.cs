@@ -62,6 +62,9 @@ internal sealed class DurableApp : IAsyncDisposable
 
     public ActivityFaults Faults { get; }
 
+    /// <summary>Where states too large for the custom status go (one store for every engine of the test run).</summary>
+    public static InMemoryProcessStateStore States { get; } = new();
+
     /// <summary>Starts the engine with the orchestrator and activities of the app.</summary>
     public static async Task<DurableApp> StartAsync(string policyYaml = TestPolicies.Default, IAuditStoreWithFiles? audit = null,
         IEnumerable<IApprovalNotifier>? notifiers = null, TimeSpan? receiptLifetime = null, DurableTiming? timing = null)
@@ -78,7 +81,7 @@ internal sealed class DurableApp : IAsyncDisposable
         var releases = new RecordingReleaseSender();
         var faults = new ActivityFaults();
         var steps = new ActivitySteps(PolicySet.Load([new PolicySource("policy.yaml", policyYaml)]), new ApproverResolution(TestDirectory.Instance),
-            notifiers ?? [], new Masker(new MaskingOptions()), issuer, audit, releases, new PublicLinks(BaseUrl));
+            notifiers ?? [], new Masker(new MaskingOptions()), issuer, audit, releases, States, new PublicLinks(BaseUrl));
         // APPROVALS_DURABLE_LOG=1 shows the engine's and the orchestrator's logs (for debugging a test).
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(registry => Register(registry, steps, faults), new DurableTaskTestHostOptions
         {
@@ -103,6 +106,12 @@ internal sealed class DurableApp : IAsyncDisposable
             (_, input) => faults.RunAsync(nameof(ApprovalActivities.NotifyApprovers), () => steps.NotifyApproversAsync(input, CancellationToken.None)));
         registry.AddActivityFunc<StepInput, IssuedReceiptResult>(nameof(ApprovalActivities.IssueReceipt),
             (_, input) => faults.RunAsync(nameof(ApprovalActivities.IssueReceipt), () => Task.FromResult(steps.IssueReceipt(input))));
+        registry.AddActivityFunc<SaveStateInput, bool>(nameof(ApprovalActivities.SaveState),
+            async (_, input) => await faults.RunAsync(nameof(ApprovalActivities.SaveState), async () =>
+            {
+                await steps.SaveStateAsync(input, CancellationToken.None);
+                return true;
+            }));
         registry.AddActivityFunc<DispatchInput, bool>(nameof(ApprovalActivities.DispatchRelease),
             async (_, input) => await faults.RunAsync(nameof(ApprovalActivities.DispatchRelease), async () =>
             {
@@ -144,7 +153,7 @@ internal sealed class DurableApp : IAsyncDisposable
             OrchestrationMetadata? metadata = await Client.GetInstanceAsync(id, getInputsAndOutputs: true, cts.Token);
             if (metadata?.SerializedCustomStatus is not null)
             {
-                ProcessState state = CoreJson.DeserializeState(metadata.ReadCustomStatusAs<StatusSnapshot>()!.State);
+                ProcessState state = await StateAsync(metadata.ReadCustomStatusAs<StatusSnapshot>()!, id);
                 if (until(state))
                 {
                     return state;
@@ -176,7 +185,12 @@ internal sealed class DurableApp : IAsyncDisposable
 
     /// <summary>The final process state of a completed instance.</summary>
     public static ProcessState FinalState(OrchestrationMetadata metadata) =>
-        CoreJson.DeserializeState(metadata.ReadCustomStatusAs<StatusSnapshot>()!.State);
+        StateAsync(metadata.ReadCustomStatusAs<StatusSnapshot>()!, metadata.InstanceId).GetAwaiter().GetResult();
+
+    /// <summary>The state a snapshot carries, or the one it points to in the store.</summary>
+    private static async Task<ProcessState> StateAsync(StatusSnapshot snapshot, string id) =>
+        CoreJson.DeserializeState(snapshot.State ?? await States.LoadAsync(id, CancellationToken.None)
+            ?? throw new InvalidOperationException($"{id}: the status points to a stored state that is not there."));
 
     public async ValueTask DisposeAsync()
     {

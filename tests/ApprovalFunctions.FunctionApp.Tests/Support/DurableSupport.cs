@@ -58,6 +58,7 @@ internal sealed class TestDirectory : IDirectoryLookup
     {
         ["dba"] = [Dan, Dora, Dana, Olga],
         ["security"] = [Sam],
+        ["crowd"] = [Dan, .. Enumerable.Range(0, 200).Select(i => new Person($"0b3f6a2e-1c4d-4e5f-8a9b-{i:D12}", $"Member {i}", $"member.{i}@contoso.com"))],
     };
 
     public Task<IReadOnlyList<Person>> GroupMembersAsync(string group, CancellationToken cancellationToken) =>
@@ -101,6 +102,9 @@ internal static class TestPolicies
           - id: strict
             if: { field: action.type, equals: ops.strict }
             then: { effect: requireApproval, approval: { approvers: ["group:dba"], minApprovals: 1, timeout: PT3S, onTimeout: reject } }
+          - id: crowd
+            if: { field: action.type, equals: ops.crowd }
+            then: { effect: requireApproval, approval: { approvers: ["group:crowd"], minApprovals: 1, timeout: PT1H } }
           - id: month
             if: { field: action.type, equals: ops.month }
             then: { effect: requireApproval, approval: { approvers: ["group:dba"], minApprovals: 1, timeout: P30D } }

@@ -68,6 +68,21 @@ internal sealed class InMemoryAuditStore : IAuditStoreWithFiles
         Task.FromResult<IReadOnlyList<AuditRecord>>([.. Records.Where(r => r.ActionId == actionId).OrderBy(r => r.Sequence)]);
 }
 
+/// <summary>Process states by action, replaced at each checkpoint, as the blob store keeps them.</summary>
+internal sealed class InMemoryProcessStateStore : IProcessStateStore
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _states = new(StringComparer.Ordinal);
+
+    public Task SaveAsync(string actionId, string stateJson, CancellationToken cancellationToken)
+    {
+        _states[actionId] = stateJson;
+        return Task.CompletedTask;
+    }
+
+    public Task<string?> LoadAsync(string actionId, CancellationToken cancellationToken) =>
+        Task.FromResult(_states.TryGetValue(actionId, out string? state) ? state : null);
+}
+
 /// <summary>Releases as they would be sent (thread-safe).</summary>
 internal sealed class RecordingReleaseSender : IReleaseSender
 {

@@ -111,6 +111,7 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         services.AddApprovalFunctions(configuration);
         services.AddSingleton<IAuditStore>(audit);
         services.AddSingleton<IReleaseSender>(releases);
+        services.AddSingleton<IProcessStateStore>(DurableApp.States);
         services.AddSingleton<IApproverDirectory>(new ApproverResolution(TestDirectory.Instance));
         services.AddSingleton<IEnumerable<IApprovalNotifier>>([new PortalInboxNotifier()]);
         ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
