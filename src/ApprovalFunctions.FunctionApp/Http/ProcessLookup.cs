@@ -39,8 +39,7 @@ public sealed class ProcessLookup(IProcessStateStore states)
         if (snapshot is { State: null, Stored: true })
         {
             // Before the first stored checkpoint there is nothing to read: the view starts from the initial state.
-            string? stored = await states.LoadAsync(input.ActionId, cancellationToken).ConfigureAwait(false);
-            snapshot = stored is null ? null : snapshot with { State = stored };
+            snapshot = snapshot with { State = await states.LoadAsync(input.ActionId, cancellationToken).ConfigureAwait(false) };
         }
 
         return ProcessView.From(input, snapshot, metadata.RuntimeStatus == OrchestrationRuntimeStatus.Running, metadata.IsCompleted);

@@ -153,6 +153,19 @@ public sealed class ActionResponsesTests
         Assert.False(view.VisibleTo(otherAgent));
     }
 
+    [Fact]
+    public void Status_WhileADependencyIsOut_SaysWhatItWaitsForWithoutTheError()
+    {
+        ProcessView view = Pending() with { Outage = new OutageStatus("NotifyApprovers", T0, T0.AddMinutes(2), 3, "Graph said: secret detail") };
+
+        System.Text.Json.Nodes.JsonObject status = _responses.Status(view, Agent);
+
+        Assert.Equal("NotifyApprovers", status["waitingFor"]!["step"]!.GetValue<string>());
+        Assert.Equal(3, status["waitingFor"]!["rounds"]!.GetValue<int>());
+        Assert.DoesNotContain("secret detail", status.ToJsonString(), StringComparison.Ordinal);
+        Assert.Null(_responses.Status(Pending(), Agent)["waitingFor"]);
+    }
+
     private static string Digest => ActionParser.Parse(Write).Action!.Digest;
 
     private static DecisionBody Body(string decision) => new(decision, decision == "reject" ? "no" : null, Digest);
