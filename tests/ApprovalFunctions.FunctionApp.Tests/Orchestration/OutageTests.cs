@@ -8,13 +8,15 @@ using static ApprovalFunctions.FunctionApp.Tests.Support.TestDirectory;
 namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
 
 /// <summary>
-/// Outages of every dependency, injected through the real engine and each longer than a round of retries
-/// (<see cref="DurableApp.FastTiming"/>: 2 attempts 100 ms apart, then pauses of 300–600 ms): every instance waits them
-/// out, says what it waits for, and ends as it would have without them, with one release and a valid receipt.
+/// Outages of every dependency, injected through the real engine and lasting until the instance has been seen waiting
+/// them out after two failed rounds of retries (<see cref="DurableApp.FastTiming"/>: 2 attempts 100 ms apart, then pauses
+/// of 300–600 ms): every instance says what it waits for, and ends as it would have without the outage, with one release
+/// and a valid receipt.
 /// </summary>
 public sealed class OutageTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(3);
+    /// <summary>Until the test ends it: the instance is seen waiting before the dependency comes back.</summary>
+    private static readonly TimeSpan Indefinitely = TimeSpan.FromMinutes(10);
     private DurableApp _app = null!;
 
     public async Task InitializeAsync() => _app = await DurableApp.StartAsync(receiptLifetime: TimeSpan.FromSeconds(4));
@@ -24,17 +26,19 @@ public sealed class OutageTests : IAsyncLifetime
     [Fact]
     public async Task Run_AuditStoreOut_WaitedOutSayingSoThenReleasedOnce()
     {
-        _app.Faults.Outage(nameof(ApprovalActivities.WriteAudit), Outage);
+        _app.Faults.Outage(nameof(ApprovalActivities.WriteAudit), Indefinitely);
         ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
 
-        OutageStatus outage = await OutageAsync(input.ActionId);
+        OutageStatus outage = await OutageAsync(input.ActionId, rounds: 2);   // two rounds of retries spent, still waiting
+        _app.Faults.Recover(nameof(ApprovalActivities.WriteAudit));
         OrchestrationMetadata done = await _app.CompletionAsync(input.ActionId);
 
         Assert.Equal(nameof(ApprovalActivities.WriteAudit), outage.Activity);
         Assert.Contains("Injected outage", outage.Error, StringComparison.Ordinal);
+        Assert.True(outage.RetryAt > outage.Since);
         Assert.Equal("released", done.ReadOutputAs<string>());
         Assert.Null(done.ReadCustomStatusAs<StatusSnapshot>()!.Outage);
-        Assert.True(_app.Faults.Failures(nameof(ApprovalActivities.WriteAudit)) > 2 * DurableApp.FastTiming.Attempts, "more than two rounds failed");
+        Assert.True(_app.Faults.Failures(nameof(ApprovalActivities.WriteAudit)) >= 2 * DurableApp.FastTiming.Attempts, "two rounds failed");
         Assert.Single(_app.Releases.Of(input.ActionId));
         AssertTrailVerifies(input.ActionId, ["received", "evaluated", "released", "completed"]);
     }
@@ -45,10 +49,11 @@ public sealed class OutageTests : IAsyncLifetime
     [InlineData(nameof(ApprovalActivities.EvaluatePolicy))]
     public async Task Run_DependencyBeforeTheWaitOut_StillReachesTheApproversAndReleasesOnApproval(string activity)
     {
-        _app.Faults.Outage(activity, Outage);
+        _app.Faults.Outage(activity, Indefinitely);
         ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"));
 
-        Assert.Equal(activity, (await OutageAsync(input.ActionId)).Activity);
+        Assert.Equal(activity, (await OutageAsync(input.ActionId, rounds: 2)).Activity);
+        _app.Faults.Recover(activity);
         await _app.WaitForPendingAsync(input.ActionId);
         await _app.DecideAsync(input, Dan, ApprovalChoice.Approve);
 
@@ -102,12 +107,13 @@ public sealed class OutageTests : IAsyncLifetime
         Assert.Contains(AuditRecordTypes.ReleaseFailed, ((InMemoryAuditStore)_app.Audit).TypesOf(input.ActionId));
     }
 
-    private async Task<OutageStatus> OutageAsync(string id)
+    /// <summary>The outage the instance reports once <paramref name="rounds"/> rounds of retries have failed.</summary>
+    private async Task<OutageStatus> OutageAsync(string id, int rounds)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            if ((await _app.SnapshotAsync(id))?.Outage is OutageStatus outage)
+            if ((await _app.SnapshotAsync(id))?.Outage is OutageStatus outage && outage.Rounds >= rounds)
             {
                 return outage;
             }
