@@ -1,4 +1,5 @@
 using ApprovalFunctions.Core.Actions;
+using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.Microsoft365.Identity;
 
 namespace ApprovalFunctions.FunctionApp.Hosting;
@@ -123,6 +124,17 @@ public sealed class ApprovalsOptions
         if (string.IsNullOrWhiteSpace(ReceiptSigningKeyPem))
         {
             failures.Add("Approvals:ReceiptSigningKeyPem must hold the receipt signing key (a Key Vault reference).");
+        }
+        else
+        {
+            try
+            {
+                ReceiptSigningKeys.FromPem(ReceiptSigningKeyPem);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                failures.Add($"Approvals:ReceiptSigningKeyPem: {ex.Message}");
+            }
         }
 
         if (Issuers.Count == 0 && ApiKeys.Count == 0)

@@ -19,7 +19,15 @@ internal sealed class ReceiptKeyStore
         }
 
         string pem = File.ReadAllText(KeyPath);
-        (SigningKey, PublicKey) = ReceiptSigningKeys.FromPem(pem);
+        try
+        {
+            (SigningKey, PublicKey) = ReceiptSigningKeys.FromPem(pem);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            // Named at start-up (Receipts:KeyPath), like every other setting; the gateway does not start.
+            throw new InvalidOperationException($"Receipts:KeyPath {KeyPath}: {ex.Message}", ex);
+        }
     }
 
     public string KeyPath { get; }

@@ -4,6 +4,8 @@ namespace ApprovalFunctions.FunctionApp.Tests.Hosting;
 
 public sealed class ApprovalsOptionsTests
 {
+    private static readonly string Pem = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
+
     private static ApprovalsOptions Complete()
     {
         var options = new ApprovalsOptions
@@ -12,7 +14,7 @@ public sealed class ApprovalsOptionsTests
             DefaultRegion = "westeurope",
             StateContainerUrl = "https://stapp.blob.core.windows.net/approvals-state",
             ServiceBusNamespace = "sb-approvals.servicebus.windows.net",
-            ReceiptSigningKeyPem = "-----BEGIN PRIVATE KEY-----…",
+            ReceiptSigningKeyPem = Pem,
         };
         options.AuditContainers["westeurope"] = "https://staudweu.blob.core.windows.net/audit";
         options.Issuers.Add(new IssuerSetting { MetadataAddress = "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration", Audiences = { "api://approvals" } });
@@ -44,6 +46,23 @@ public sealed class ApprovalsOptionsTests
 
         Assert.Contains(failures, f => f.StartsWith("Approvals:Issuers:1:Audiences", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Approvals:Issuers:2:MetadataAddress must use https", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("secp384r1")]
+    [InlineData("rsa1024")]
+    [InlineData("not a key")]
+    public void Validate_ReceiptKeyTheJwksCannotDescribe_IsRefusedAtStartUp(string kind)
+    {
+        ApprovalsOptions options = Complete();
+        options.ReceiptSigningKeyPem = kind switch
+        {
+            "secp384r1" => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384).ExportPkcs8PrivateKeyPem(),
+            "rsa1024" => System.Security.Cryptography.RSA.Create(1024).ExportPkcs8PrivateKeyPem(),
+            _ => "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----",
+        };
+
+        Assert.Contains(options.Validate(), f => f.StartsWith("Approvals:ReceiptSigningKeyPem: ", StringComparison.Ordinal));
     }
 
     [Fact]
