@@ -46,6 +46,21 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task Start_ReceiptKeyOnAnotherCurve_RefusedNamingTheSetting()
+    {
+        using var temp = new TempDirectory();
+        using var p384 = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384);
+        string key = temp.Write("receipt.pem", p384.ExportPkcs8PrivateKeyPem());
+
+        CliRunner.Result result = await CliRunner.RunAsync("--state-dir", Path.Combine(temp.Path, "state"), "--urls", "http://127.0.0.1:0",
+            "--policies", RepoPaths.Policies, $"--Receipts:KeyPath={key}");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Receipts:KeyPath", result.Error, StringComparison.Ordinal);
+        Assert.Contains("ES256 receipts need the P-256 curve", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_UnknownBareArgument_IsRefused()
     {
         CliRunner.Result result = await CliRunner.RunAsync("frobnicate");
