@@ -155,10 +155,12 @@ internal sealed class ReleaseOptionsValidation : IValidateOptions<ReleaseOptions
     public ValidateOptionsResult Validate(string? name, ReleaseOptions options)
     {
         var failures = new List<string>();
+        // The webhook carries the unmasked action and its receipt: https, or plain http only on this machine.
         if (options.WebhookUrl is not null
-            && (!Uri.TryCreate(options.WebhookUrl, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https")))
+            && (!Uri.TryCreate(options.WebhookUrl, UriKind.Absolute, out Uri? url)
+                || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))))
         {
-            failures.Add("Release:WebhookUrl must be an absolute http(s) URL.");
+            failures.Add("Release:WebhookUrl must be an absolute https URL (plain http only on a loopback address): it carries the unmasked action and its receipt.");
         }
 
         if (options.MaxAttempts is < 1 or > 100)
