@@ -23,7 +23,7 @@ internal static class GatewayHost
         builder.AddGatewayConfiguration();
         builder.Services.AddApprovalCore();
         builder.Services.AddGatewayStore();
-        builder.Services.AddGatewayIdentity(builder.Environment, builder.Configuration);
+        builder.Services.AddGatewayIdentity(builder.Configuration);
         builder.Services.AddProcessRunner();
         builder.Services.AddRelease();
         builder.Services.AddApproverDelivery();
@@ -128,6 +128,10 @@ internal static class GatewayHost
 
         app.MapOutlookDecisions();
         app.MapPortal();
+
+        // Any other path does not exist, for every caller: 404 as a problem, never 401 (which would say "it is here, sign in").
+        app.MapFallback("{**path}", (HttpContext http) =>
+            ProblemResponses.NotFound($"The endpoint {Core.LogText.Quote(http.Request.Method + " " + http.Request.Path)}")).AllowAnonymous();
     }
 }
 

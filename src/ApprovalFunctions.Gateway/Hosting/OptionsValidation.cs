@@ -20,10 +20,45 @@ internal static class GatewaySettings
         Collect<MaskingOptions>(services, failures);
         Collect<ApprovalFunctions.Microsoft365.Notifications.Microsoft365Options>(services, failures);
         Collect<PortalOptions>(services, failures);
+        failures.AddRange(DevModeListening(services));
         if (failures.Count > 0)
         {
             throw new OptionsValidationException("settings", typeof(GatewayOptions), failures);
         }
+    }
+
+    /// <summary>
+    /// Development mode hands out tokens and API keys to whoever asks, so it listens on this machine only: every
+    /// configured address (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>Kestrel:Endpoints</c>) must be a loopback one.
+    /// </summary>
+    internal static IEnumerable<string> DevModeListening(IServiceProvider services)
+    {
+        if (!services.GetRequiredService<Identity.DevMode>().Enabled)
+        {
+            yield break;
+        }
+
+        IConfiguration configuration = services.GetRequiredService<IConfiguration>();
+        IEnumerable<string> urls = (configuration["urls"] ?? PublicUrls.DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        foreach (string url in urls)
+        {
+            if (!IsLoopback(url))
+            {
+                yield return $"--urls {Core.LogText.Quote(url)}: development mode (--dev, Gateway:DevMode) listens on loopback addresses only, "
+                    + "since it hands out tokens and API keys; use http://localhost:<port>, or start without --dev.";
+            }
+        }
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        // Kestrel's wildcards (*, +, 0.0.0.0, [::]) are every interface; Uri cannot parse the first two.
+        int start = url.IndexOf("://", StringComparison.Ordinal);
+        string rest = start < 0 ? url : url[(start + 3)..];
+        string host = rest.StartsWith('[') ? rest[..(rest.IndexOf(']', StringComparison.Ordinal) + 1)] : rest.Split(':', '/')[0];
+        return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address));
     }
 
     private static void Collect<T>(IServiceProvider services, List<string> failures)

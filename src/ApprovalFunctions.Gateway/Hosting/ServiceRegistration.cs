@@ -66,10 +66,10 @@ internal static class ServiceRegistration
     }
 
     /// <summary>API keys, trusted token issuers, development identities and the authorization policies.</summary>
-    public static IServiceCollection AddGatewayIdentity(this IServiceCollection services, IHostEnvironment environment, IConfiguration configuration)
+    public static IServiceCollection AddGatewayIdentity(this IServiceCollection services, IConfiguration configuration)
     {
-        bool? setting = configuration.GetValue<bool?>("Gateway:DevMode");
-        services.AddSingleton(new DevMode(setting ?? environment.IsDevelopment()));
+        // Only when asked for (--dev or Gateway:DevMode=true), never from the environment's name alone.
+        services.AddSingleton(new DevMode(configuration.GetValue<bool?>("Gateway:DevMode") ?? false));
         services.AddSingleton(sp =>
         {
             GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;

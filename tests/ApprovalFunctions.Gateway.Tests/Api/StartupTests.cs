@@ -61,6 +61,36 @@ public class StartupTests
         Assert.Contains("ES256 receipts need the P-256 curve", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://0.0.0.0:0")]
+    [InlineData("http://*:0")]
+    [InlineData("http://127.0.0.1:0;http://[::]:0")]
+    public async Task Start_DevModeOnANonLoopbackAddress_RefusedNamingTheSetting(string urls)
+    {
+        using var temp = new TempDirectory();
+
+        CliRunner.Result result = await CliRunner.RunAsync("--dev", "--urls", urls, "--state-dir", temp.Path, "--policies", RepoPaths.Policies);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("development mode (--dev, Gateway:DevMode) listens on loopback addresses only", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevEndpoints_InTheDevelopmentEnvironmentWithoutDevMode_DoNotExist()
+    {
+        // WebApplicationFactory runs in the Development environment: that alone must not switch development mode on.
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Gateway:DevMode"] = "false" });
+        using HttpClient client = gateway.CreateClient();
+
+        using HttpResponseMessage identities = await client.GetAsync(new Uri("/dev/identities", UriKind.Relative));
+        using HttpResponseMessage token = await client.PostAsync(new Uri("/dev/token", UriKind.Relative),
+            new StringContent("""{"id":"ann"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, identities.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, token.StatusCode);
+    }
+
     [Fact]
     public async Task Start_UnknownBareArgument_IsRefused()
     {
