@@ -59,7 +59,11 @@ public static class TokenCallers
         var granted = new HashSet<string>(StringComparer.Ordinal);
         string id = Claim("oid") ?? Claim("sub") ?? "unknown";
         string? owner = null;
-        if (roles.Contains(settings.AgentRole))
+
+        // Agents and executors are applications: their roles count only in app-only tokens (client credentials), so a
+        // person assigned the role cannot act as, or share the identity of, the client app they signed in through.
+        bool appOnly = IsAppOnly(token);
+        if (appOnly && roles.Contains(settings.AgentRole))
         {
             granted.Add(Agent);
             id = Claim("azp") ?? Claim("appid") ?? id;
@@ -71,7 +75,7 @@ public static class TokenCallers
             granted.Add(Approver);
         }
 
-        if (roles.Contains(settings.ExecutorRole))
+        if (appOnly && roles.Contains(settings.ExecutorRole))
         {
             granted.Add(Executor);
         }
@@ -83,6 +87,17 @@ public static class TokenCallers
 
         string? email = Claim("preferred_username") ?? Claim("email") ?? Claim("upn");
         return new TokenCaller(id, Claim("name"), email, AuthStrength(token, settings.AuthContexts), owner, granted);
+    }
+
+    /// <summary>
+    /// True for an app-only token (client credentials): Entra's <c>idtyp</c> claim says <c>app</c> when it is issued;
+    /// without it, a token with no delegated scope (<c>scp</c>) is an application's, since user tokens always carry one.
+    /// </summary>
+    public static bool IsAppOnly(ClaimsIdentity token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        string? type = token.FindFirst("idtyp")?.Value;
+        return type is not null ? string.Equals(type, "app", StringComparison.Ordinal) : token.FindFirst("scp") is null;
     }
 
     /// <summary>The strength of the sign-in: a configured authentication context first, then the methods (<c>amr</c>).</summary>

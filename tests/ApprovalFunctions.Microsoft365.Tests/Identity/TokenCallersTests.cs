@@ -19,6 +19,32 @@ public class TokenCallersTests
         Assert.Equal([TokenCallers.Agent], caller.Roles);
     }
 
+    [Theory]
+    [InlineData("idtyp", "user")]
+    [InlineData("scp", "Approvals.Decide")]
+    public void From_UserTokenWithAgentAndExecutorRoles_GetsNeither(string claim, string value)
+    {
+        var settings = new CallerRoleSettings { AgentOwners = { ["app-1"] = "olga" } };
+
+        TokenCaller caller = TokenCallers.From(
+            Token(("roles", "Approvals.Agent"), ("roles", "Approvals.Executor"), ("azp", "app-1"), ("oid", "u-1"), (claim, value)), settings);
+
+        Assert.Equal("u-1", caller.Id);
+        Assert.DoesNotContain(TokenCallers.Agent, caller.Roles);
+        Assert.DoesNotContain(TokenCallers.Executor, caller.Roles);
+        Assert.Null(caller.Owner);
+    }
+
+    [Fact]
+    public void From_AppOnlyTokenSaidSoByIdtyp_IsAnExecutor() =>
+        Assert.Equal([TokenCallers.Executor], TokenCallers.From(Token(("roles", "Approvals.Executor"), ("idtyp", "app"), ("azp", "exec-1"), ("oid", "sp-2")),
+            new CallerRoleSettings()).Roles);
+
+    [Fact]
+    public void From_PersonWithTheAuditorRole_IsAnAuditor() =>
+        Assert.Contains(TokenCallers.Auditor, TokenCallers.From(Token(("roles", "Approvals.Auditor"), ("scp", "Approvals.Decide"), ("oid", "u-2")),
+            new CallerRoleSettings()).Roles);
+
     [Fact]
     public void From_PersonWithTheDecideScope_IsAnApproverWithTheirStrength()
     {
