@@ -16,6 +16,12 @@ namespace ApprovalFunctions.Core.Process;
 /// </summary>
 public sealed class ApprovalProcess
 {
+    /// <summary>Refused decisions audited per caller and action; later ones are only counted.</summary>
+    public const int MaxAuditedRefusalsPerCaller = 5;
+
+    /// <summary>Distinct callers whose refused decisions are audited per action; refusals of further callers are only counted.</summary>
+    public const int MaxTrackedCallers = 50;
+
     private delegate ProcessState Transition(ApprovalProcess process, ProcessEvent e);
 
     private static readonly Dictionary<(ProcessStatus Status, Type Event), Transition> Transitions = BuildTransitionTable();
@@ -374,7 +380,19 @@ public sealed class ApprovalProcess
             return s;
         }
 
+        if (verdict.Kind == VerdictKind.Refused && !AuditsRefusalOf(s, e.Approver.Id))
+        {
+            // Past the per-caller (or per-action) audit limit: counted, neither recorded nor remembered, so a flood of
+            // refused decisions cannot grow the state, the history or the audit trail without bound.
+            return s with { RefusedAttempts = s.RefusedAttempts + 1 };
+        }
+
         s = s with { DecisionIds = [.. s.DecisionIds, e.DecisionId] };
+        if (verdict.Kind == VerdictKind.Refused)
+        {
+            s = CountRefusal(s, e.Approver.Id);
+        }
+
         var content = new JsonObject
         {
             ["decisionId"] = e.DecisionId,
@@ -547,13 +565,38 @@ public sealed class ApprovalProcess
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
+    /// <summary>Whether a refusal of <paramref name="callerId"/>'s decision is still audited (and remembered).</summary>
+    private static bool AuditsRefusalOf(ProcessState s, string callerId)
+    {
+        CallerRefusals? known = s.RefusalsByCaller.FirstOrDefault(r => string.Equals(r.CallerId, callerId, StringComparison.OrdinalIgnoreCase));
+        return known is null ? s.RefusalsByCaller.Count < MaxTrackedCallers : known.Count < MaxAuditedRefusalsPerCaller;
+    }
+
+    private static ProcessState CountRefusal(ProcessState s, string callerId)
+    {
+        bool known = s.RefusalsByCaller.Any(r => string.Equals(r.CallerId, callerId, StringComparison.OrdinalIgnoreCase));
+        IReadOnlyList<CallerRefusals> counts = known
+            ? [.. s.RefusalsByCaller.Select(r => string.Equals(r.CallerId, callerId, StringComparison.OrdinalIgnoreCase) ? r with { Count = r.Count + 1 } : r)]
+            : [.. s.RefusalsByCaller, new CallerRefusals(callerId, 1)];
+        return s with { RefusedAttempts = s.RefusedAttempts + 1, RefusalsByCaller = counts };
+    }
+
     /// <summary>Appends the terminal record; the status becomes Completed once it is written.</summary>
-    private static ProcessState Complete(ProcessState s, DateTimeOffset at) =>
-        Record(s, AuditRecordTypes.Completed, at, new JsonObject
+    private static ProcessState Complete(ProcessState s, DateTimeOffset at)
+    {
+        var content = new JsonObject
         {
             ["outcome"] = Name(s.Outcome!.Value),
             ["reason"] = s.OutcomeReason,
-        });
+        };
+        if (s.RefusedAttempts > 0)
+        {
+            // Refusals past the audit limit left no record of their own: the trail still says how many there were.
+            content["refusedAttempts"] = s.RefusedAttempts;
+        }
+
+        return Record(s, AuditRecordTypes.Completed, at, content);
+    }
 
     private static ProcessState Record(ProcessState s, string type, DateTimeOffset at, JsonObject content)
     {

@@ -116,6 +116,11 @@ public sealed record ResolvedApprovers(IReadOnlyList<ResolvedRequirement> Requir
 /// <param name="At">When.</param>
 public sealed record Vote(string DecisionId, ApproverIdentity Approver, string? Comment, string Channel, DateTimeOffset At);
 
+/// <summary>How many decisions of one caller were refused.</summary>
+/// <param name="CallerId">The caller (the authenticated approver's id).</param>
+/// <param name="Count">Their refused attempts.</param>
+public sealed record CallerRefusals(string CallerId, int Count);
+
 /// <summary>A round of notifications the host must send.</summary>
 /// <param name="Round">1-based round number (idempotency: action + round + recipient).</param>
 /// <param name="Kind">Why.</param>

@@ -72,8 +72,17 @@ public sealed record ProcessState
     /// <summary>The accepted rejection that ended the process, if one did.</summary>
     public Vote? Rejection { get; init; }
 
-    /// <summary>Every decision id applied (accepted or refused), so redeliveries change nothing.</summary>
+    /// <summary>
+    /// The decision ids applied — every accepted one, and the refused ones that were audited — so redeliveries change
+    /// nothing. Refusals past the audit limit are only counted, so a flood cannot grow this list.
+    /// </summary>
     public IReadOnlyList<string> DecisionIds { get; init; } = [];
+
+    /// <summary>Every refused decision attempt, audited or not.</summary>
+    public int RefusedAttempts { get; init; }
+
+    /// <summary>Refused attempts per caller, for the first <see cref="ApprovalProcess.MaxTrackedCallers"/> callers (the audit limit).</summary>
+    public IReadOnlyList<CallerRefusals> RefusalsByCaller { get; init; } = [];
 
     /// <summary>Notification rounds still to send.</summary>
     public IReadOnlyList<NotificationRound> PendingNotifications { get; init; } = [];

@@ -151,7 +151,7 @@ public sealed class ApprovalOrchestratorTests(DurableAppFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task Run_BurstOfRefusedDecisionsThenTwoApprovals_EveryEventAppliedInOrder()
+    public async Task Run_BurstOfRefusedDecisionsThenTwoApprovals_EveryEventAppliedAndFiveAudited()
     {
         const int Refused = 30;
         ApprovalInput input = await App.SubmitAsync(TestPolicies.Action("iam.grant"));
@@ -167,8 +167,10 @@ public sealed class ApprovalOrchestratorTests(DurableAppFixture fixture) : IClas
         OrchestrationMetadata done = await App.CompletionAsync(input.ActionId);
 
         Assert.Equal("released", done.ReadOutputAs<string>());
-        Assert.Equal(Refused + 2, DurableApp.FinalState(done).DecisionIds.Count);
-        Assert.Equal(Refused, Audit.TypesOf(input.ActionId).Count(t => t == AuditRecordTypes.DecisionRejected));
+        ProcessState state = DurableApp.FinalState(done);
+        Assert.Equal(Refused, state.RefusedAttempts);   // every refusal applied, in order, before the approvals
+        Assert.Equal(ApprovalProcess.MaxAuditedRefusalsPerCaller + 2, state.DecisionIds.Count);
+        Assert.Equal(ApprovalProcess.MaxAuditedRefusalsPerCaller, Audit.TypesOf(input.ActionId).Count(t => t == AuditRecordTypes.DecisionRejected));
         Assert.Single(App.Releases.Of(input.ActionId));
         await AssertTrailVerifiesAsync();
     }
