@@ -216,6 +216,26 @@ public sealed class ApprovalProcess
         return DecisionVerdict.Accept();
     }
 
+    /// <summary>
+    /// Whether the action concerns <paramref name="approver"/> at all: someone in the resolved approver snapshot (before
+    /// exclusions, escalation included), the requester, the agent's owner or the requester's manager chain. Hosts answer
+    /// everyone else's decisions as if the action did not exist (404) and do not hand them to the process, so strangers
+    /// learn nothing and leave no trace; the people it concerns are judged, and their refusals audited.
+    /// </summary>
+    public bool Concerns(ApproverIdentity approver)
+    {
+        Check.NotNull(approver);
+        ProcessState s = State;
+        if (Matches(approver, s.RequesterId) || Matches(approver, s.Agent.Owner))
+        {
+            return true;
+        }
+
+        return s.Approvers is ResolvedApprovers approvers
+            && (approvers.Requirements.SelectMany(r => r.People).Concat(approvers.Escalation).Any(p => Matches(approver, p))
+                || approvers.RequesterManagers.Any(m => Matches(approver, m)));
+    }
+
     /// <summary>Each requirement's progress; empty before the policy asked for approval.</summary>
     public ApprovalTally Tally()
     {

@@ -68,6 +68,13 @@ public sealed class ActionResponses(PublicLinks links, Masker masker)
             return new DecisionAnswer(null, null, HttpResults.BadRequest(invalid.Field, invalid.Message), 400, $"{invalid.Field}: {invalid.Message}");
         }
 
+        // Nothing to do with this approver: the answer for a missing action, and nothing reaches the process.
+        var approver = new ApproverIdentity(caller.Id, caller.DisplayName, caller.Email, caller.AuthStrength);
+        if (!ApprovalProcess.FromState(view.State).Concerns(approver))
+        {
+            return new DecisionAnswer(null, null, HttpResults.NotFound($"Action {LogText.Quote(view.Input.ActionId)}"), 404, "This request no longer exists.");
+        }
+
         if (!view.Running)
         {
             return view.Finished
@@ -80,7 +87,7 @@ public sealed class ActionResponses(PublicLinks links, Masker masker)
         string decisionId = idempotencyKey is null ? "d_" + RandomNumberGenerator.GetHexString(24, lowercase: true) : DerivedIds.Decision(caller.Id, idempotencyKey);
         var decision = new DecisionReceived(
             decisionId,
-            new ApproverIdentity(caller.Id, caller.DisplayName, caller.Email, caller.AuthStrength),
+            approver,
             body.Decision == "approve" ? ApprovalChoice.Approve : ApprovalChoice.Reject,
             body.Comment,
             body.ActionDigest!,

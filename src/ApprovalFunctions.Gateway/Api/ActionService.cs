@@ -164,7 +164,9 @@ internal sealed class ActionService(
             return DecisionOutcome.Invalid(invalid.Field, invalid.Message);
         }
 
-        if (!ActionIds.IsValid(id) || await store.GetAsync(id, cancellationToken) is null)
+        // Missing, or nothing to do with this approver: the same 404, and nothing reaches the process.
+        if (!ActionIds.IsValid(id) || await store.GetAsync(id, cancellationToken) is not StoredAction stored
+            || !ApprovalProcess.FromState(stored.State).Concerns(approver.AsApprover()))
         {
             return new DecisionOutcome(404, null, "no such action", null, null);
         }

@@ -60,13 +60,13 @@ public sealed class ActionResponsesTests
     }
 
     [Fact]
-    public void Decide_NotAnApproverOfThisAction_Is403ButStillReachesTheProcessForTheAudit()
+    public void Decide_SomeoneTheActionDoesNotConcern_Is404AndNothingReachesTheProcess()
     {
         DecisionAnswer answer = ActionResponses.Decide(Pending(), Eve, Body("approve"), null, "api", T0);
 
-        Assert.Equal(403, answer.Status);
-        Assert.Equal(VerdictKind.Refused, answer.Verdict!.Kind);
-        Assert.NotNull(answer.Event);
+        Assert.Equal(404, answer.Status);
+        Assert.Null(answer.Verdict);
+        Assert.Null(answer.Event);
     }
 
     [Fact]

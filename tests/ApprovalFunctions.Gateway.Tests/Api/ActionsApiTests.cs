@@ -118,6 +118,23 @@ public sealed class ActionsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Decide_SomeoneTheActionDoesNotConcern_Gets404LikeAMissingIdAndLeavesNoTrace()
+    {
+        (_, JsonObject submitted) = await _gateway.Agent().SubmitAsync(Support.Api.ProdWrite, wait: "PT1S");
+        string id = submitted.Str("id");
+        HttpClient stranger = await _gateway.PersonAsync("aud"); // in no approver group, not the requester, no manager
+
+        HttpResponseMessage decided = await stranger.DecideAsync(id, submitted.Str("actionDigest"));
+        HttpResponseMessage missing = await stranger.DecideAsync("act_" + new string('0', 24), submitted.Str("actionDigest"));
+
+        Assert.Equal(HttpStatusCode.NotFound, decided.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal((await missing.Body()).Str("type"), (await decided.Body()).Str("type"));
+        JsonObject audit = await (await stranger.GetAsync($"/api/actions/{id}/audit")).Body();
+        Assert.DoesNotContain(audit["records"]!.AsArray(), r => r.Str("type") == "decision-rejected");
+    }
+
+    [Fact]
     public async Task Decide_ManagerOfTheRequester_IsRefusedWhenThePlanExcludesIt()
     {
         (_, JsonObject submitted) = await _gateway.Agent().SubmitAsync(
