@@ -352,7 +352,7 @@ internal sealed class ActionService(
             {
                 DueAt = now,
                 Eligible = next.State.Status == ProcessStatus.PendingApproval
-                    ? next.AwaitingDecisionFrom().SelectMany(p => p.Email is null ? new[] { p.Id.ToLowerInvariant() } : [p.Id.ToLowerInvariant(), p.Email.ToLowerInvariant()]).ToHashSet(StringComparer.Ordinal)
+                    ? ActionSave.EligibleKeys(next.AwaitingDecisionFrom())
                     : null,
                 Rejections = decision.Choice == ApprovalChoice.Reject && verdict.Kind == VerdictKind.Accepted ? [(decision.Approver.Id, decision.At)] : [],
             }, now, cancellationToken);

@@ -312,7 +312,7 @@ internal sealed class StepExecutor
                 Audit = [.. _audit],
                 Rejections = [.. _rejections],
                 Review = _review,
-                Eligible = s.Status == ProcessStatus.PendingApproval ? Process.AwaitingDecisionFrom().SelectMany(Keys).ToHashSet(StringComparer.Ordinal) : null,
+                Eligible = s.Status == ProcessStatus.PendingApproval ? ActionSave.EligibleKeys(Process.AwaitingDecisionFrom()) : null,
                 Release = _release,
             }, now, cancellationToken);
             version = _insert is null ? version + 1 : 1;
@@ -335,9 +335,6 @@ internal sealed class StepExecutor
             _dirty = false;
             return releaseSeq;
         }
-
-        private static IEnumerable<string> Keys(Person person) =>
-            person.Email is null ? [person.Id.ToLowerInvariant()] : [person.Id.ToLowerInvariant(), person.Email.ToLowerInvariant()];
 
         private async Task<IReadOnlyList<Delivery>> NotifyAsync(NotifyApproversStep notify, CancellationToken cancellationToken)
         {

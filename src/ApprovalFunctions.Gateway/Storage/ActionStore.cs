@@ -34,6 +34,11 @@ internal sealed record ActionSave(string Id, long ExpectedVersion, ProcessState 
     /// <summary>Who may decide now (lower-cased ids and e-mails); null leaves the index as it is.</summary>
     public IReadOnlyCollection<string>? Eligible { get; init; }
 
+    /// <summary>The index keys of everyone who may decide now: each person's lower-cased id and e-mail.</summary>
+    public static IReadOnlyCollection<string> EligibleKeys(IEnumerable<Person> people) =>
+        people.SelectMany(p => p.Email is null ? [p.Id.ToLowerInvariant()] : new[] { p.Id.ToLowerInvariant(), p.Email.ToLowerInvariant() })
+            .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>A release to add to the feed.</summary>
     public NewRelease? Release { get; init; }
 }
