@@ -221,7 +221,13 @@ public static class ApprovalOrchestrator
                 try
                 {
                     T result = await Context.CallActivityAsync<T>(activity, input, Retry);
-                    _outageSince = null;
+                    if (_outageSince is not null)
+                    {
+                        // The dependency is back: the status stops saying the instance waits for it.
+                        _outageSince = null;
+                        Context.SetCustomStatus(Bounded(Snapshot(process, receipt)));
+                    }
+
                     return result;
                 }
                 catch (TaskFailedException ex) when (!ex.FailureDetails.IsCausedBy<AuditConflictException>())

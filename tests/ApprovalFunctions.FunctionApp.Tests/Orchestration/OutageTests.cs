@@ -55,6 +55,7 @@ public sealed class OutageTests : IAsyncLifetime
         Assert.Equal(activity, (await OutageAsync(input.ActionId, rounds: 2)).Activity);
         _app.Faults.Recover(activity);
         await _app.WaitForPendingAsync(input.ActionId);
+        await NoOutageAsync(input.ActionId);   // once the dependency is back, the status stops saying the instance waits for it
         await _app.DecideAsync(input, Dan, ApprovalChoice.Approve);
 
         Assert.Equal("released", (await _app.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
@@ -105,6 +106,15 @@ public sealed class OutageTests : IAsyncLifetime
         Assert.Equal("failed", done.ReadOutputAs<string>());
         Assert.Equal(1, _app.Faults.Calls(nameof(ApprovalActivities.DispatchRelease)));
         Assert.Contains(AuditRecordTypes.ReleaseFailed, ((InMemoryAuditStore)_app.Audit).TypesOf(input.ActionId));
+    }
+
+    private async Task NoOutageAsync(string id)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await _app.SnapshotAsync(id))?.Outage is not null)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
     }
 
     /// <summary>The outage the instance reports once <paramref name="rounds"/> rounds of retries have failed.</summary>
