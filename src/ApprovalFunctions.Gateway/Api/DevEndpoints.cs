@@ -1,3 +1,4 @@
+using ApprovalFunctions.Api.Http;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Gateway.Identity;
@@ -58,7 +59,7 @@ internal static class DevEndpoints
             PersonEntry? person = id is null ? null : identities.People.FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
             if (person is null)
             {
-                return ProblemResponses.BadRequest("id", $"must be the id of a person in the identities file, not {LogText.Quote(id)}");
+                return ApiProblems.BadRequest("id", $"must be the id of a person in the identities file, not {LogText.Quote(id)}");
             }
 
             string token = issuer.TokenFor(person, identities.Auditors.Contains(person.Id, StringComparer.OrdinalIgnoreCase), time.GetUtcNow());
@@ -66,4 +67,14 @@ internal static class DevEndpoints
         });
         return app;
     }
+}
+
+/// <summary>Serializes JWKs with their standard member names.</summary>
+internal static class JwkJson
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new()
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+    };
 }

@@ -1,3 +1,4 @@
+using ApprovalFunctions.Api.Http;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Microsoft365.Portal;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ internal static class PortalEndpoints
         {
             if (PortalSite.Resolve(root, path) is not string file)
             {
-                return ProblemResponses.NotFound("The portal (it is built from src/portal by the gateway's build)");
+                return ApiProblems.NotFound("The portal (it is built from src/portal by the gateway's build)");
             }
 
             http.Response.Headers.ContentSecurityPolicy = PortalSite.ContentSecurityPolicy(portal.Value.Authority);

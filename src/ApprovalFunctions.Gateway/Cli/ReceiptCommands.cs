@@ -59,7 +59,7 @@ internal static class ReceiptCommands
         var create = new Command("new", "Create a random API key; print it once, and the hashed entry for Identity:ApiKeys.") { id, role, owner };
         create.SetAction(parse =>
         {
-            string key = Identity.ApiKeyStore.NewKey();
+            string key = Identity.ApiKeys.NewKey();
             console.Out.WriteLine($"key (give it to the caller; it is not stored):  {key}");
             console.Out.WriteLine("configuration (Identity:ApiKeys):");
             console.Out.WriteLine(JsonSerializer.Serialize(new
@@ -67,7 +67,7 @@ internal static class ReceiptCommands
                 Id = parse.GetRequiredValue(id),
                 Role = parse.GetRequiredValue(role),
                 Owner = parse.GetValue(owner),
-                KeyHash = Identity.ApiKeyStore.Hash(key),
+                KeyHash = ApprovalFunctions.Api.Identity.ApiKeyRing.Hash(key),
             }, Indented));
             return ExitCodes.Ok;
         });

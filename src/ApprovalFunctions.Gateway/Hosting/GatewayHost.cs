@@ -1,3 +1,5 @@
+using ApprovalFunctions.Api;
+using ApprovalFunctions.Api.Http;
 using ApprovalFunctions.Gateway.Api;
 using ApprovalFunctions.Gateway.Cli;
 using ApprovalFunctions.Gateway.Identity;
@@ -112,12 +114,11 @@ internal static class GatewayHost
     private static void UseGateway(this WebApplication app)
     {
         app.UseExceptionHandler(errors => errors.Run(context =>
-            ProblemResponses.Write(context, 500, "urn:approval-functions:problem:internal", "Something went wrong.",
-                "The gateway could not complete the request; it was logged.")));
+            ApiProblems.Of(500, "internal", "Something went wrong.", "The gateway could not complete the request; it was logged.").WriteAsync(context)));
         app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted || context.HttpContext.Response.ContentType is not null
             ? Task.CompletedTask
-            : ProblemResponses.Write(context.HttpContext, context.HttpContext.Response.StatusCode, "urn:approval-functions:problem:http",
-                "The request failed.", $"HTTP {context.HttpContext.Response.StatusCode}"));
+            : ApiProblems.Of(context.HttpContext.Response.StatusCode, "http", "The request failed.", $"HTTP {context.HttpContext.Response.StatusCode}")
+                .WriteAsync(context.HttpContext));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGatewayApi();
@@ -126,12 +127,11 @@ internal static class GatewayHost
             app.MapDevIdentities();
         }
 
-        app.MapOutlookDecisions();
         app.MapPortal();
 
         // Any other path does not exist, for every caller: 404 as a problem, never 401 (which would say "it is here, sign in").
         app.MapFallback("{**path}", (HttpContext http) =>
-            ProblemResponses.NotFound($"The endpoint {Core.LogText.Quote(http.Request.Method + " " + http.Request.Path)}")).AllowAnonymous();
+            ApprovalsApi.UnknownEndpoint(http.Request)).AllowAnonymous();
     }
 }
 
@@ -177,7 +177,7 @@ internal static class StartupSummary
                 lines.Add($"  Submit as {agent.Id}:  curl -s {urls.Base}api/actions -H 'X-Api-Key: {agent.ApiKey}' -H 'Content-Type: application/json' -d @action.json");
             }
         }
-        else if (identities.Agents.Count == 0 && services.GetRequiredService<ApiKeyStore>().Count == 0)
+        else if (identities.Agents.Count == 0 && services.GetRequiredService<IOptions<IdentityOptions>>().Value.ApiKeys.Count == 0)
         {
             lines.Add("  No agent can authenticate yet: configure Identity:ApiKeys or Identity:Issuers, or start with --dev.");
         }

@@ -1,3 +1,4 @@
+using ApprovalFunctions.Api;
 using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Receipts;
@@ -76,7 +77,7 @@ internal static class ServiceRegistration
             string? path = gateway.IdentitiesPath ?? (sp.GetRequiredService<DevMode>().Enabled ? Path.Combine(AppContext.BaseDirectory, "dev-identities.yaml") : null);
             return path is null ? IdentitiesFile.Empty : IdentitiesFile.Load(path);
         });
-        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton(GatewayCallers.Create);
         services.AddSingleton(sp => new DevIssuer(
             Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StateDirectoryFullPath, "dev-issuer-key.pem"),
             sp.GetRequiredService<PublicUrls>().Base));
@@ -97,12 +98,7 @@ internal static class ServiceRegistration
         services.AddAuthentication(GatewayAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, GatewayAuthenticationHandler>(GatewayAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(Roles.Agent, p => p.RequireRole(Roles.Agent))
-            .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
-            .AddPolicy(Roles.Executor, p => p.RequireRole(Roles.Executor))
-            .AddPolicy(Roles.Auditor, p => p.RequireRole(Roles.Auditor))
-            .AddPolicy(AuthorizationPolicies.AnyCaller, p => p.RequireAuthenticatedUser());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;
     }
 
@@ -135,10 +131,26 @@ internal static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The HTTP API's service and JSON settings.</summary>
+    /// <summary>The shared HTTP API over the gateway's backend, and JSON settings.</summary>
     public static IServiceCollection AddGatewayApi(this IServiceCollection services)
     {
-        services.AddSingleton<ActionService>();
+        services.AddSingleton<GatewayBackend>();
+        services.AddSingleton(sp =>
+        {
+            GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            var settings = new ApiSettings
+            {
+                PublicBaseUrl = sp.GetRequiredService<PublicUrls>().Base,
+                MaxBodyBytes = gateway.MaxBodyBytes,
+                Limits = gateway.Limits,
+                MaxWait = gateway.MaxWait,
+                DefaultRegion = gateway.DefaultRegion,
+                Regions = sp.GetRequiredService<FileAuditStore>().Regions.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase),
+                OutlookOriginator = sp.GetService<IOptions<Microsoft365Options>>()?.Value.Outlook.Originator,
+            };
+            return new ApiServices(settings, sp.GetRequiredService<Core.Masking.Masker>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalsApi>>());
+        });
+        services.AddSingleton(sp => new ApprovalsApi(sp.GetRequiredService<GatewayBackend>(), sp.GetRequiredService<ApiServices>()));
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         return services;
     }

@@ -1,74 +1,57 @@
 using System.Security.Claims;
-using ApprovalFunctions.Core.Policy;
-using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.Microsoft365.Identity;
 
 namespace ApprovalFunctions.Gateway.Identity;
 
-/// <summary>The gateway's roles.</summary>
+/// <summary>The roles, as the shared API names them.</summary>
 internal static class Roles
 {
-    public const string Agent = "agent";
-    public const string Approver = "approver";
-    public const string Executor = "executor";
-    public const string Auditor = "auditor";
+    public const string Agent = TokenCallers.Agent;
+    public const string Approver = TokenCallers.Approver;
+    public const string Executor = TokenCallers.Executor;
+    public const string Auditor = TokenCallers.Auditor;
 }
 
-/// <summary>Claim types the gateway puts on authenticated principals.</summary>
-internal static class CallerClaims
+/// <summary>
+/// An authenticated caller (<see cref="TokenCaller"/>, the type both hosts' API uses) carried through ASP.NET Core's
+/// authentication as claims on the principal.
+/// </summary>
+internal static class CallerPrincipal
 {
-    public const string Id = "approvals:id";
-    public const string Owner = "approvals:owner";
-    public const string AuthStrength = "approvals:auth_strength";
-    public const string Email = "approvals:email";
-    public const string Method = "approvals:method";
-}
+    private const string Id = "approvals:id";
+    private const string Owner = "approvals:owner";
+    private const string AuthStrength = "approvals:auth_strength";
+    private const string Email = "approvals:email";
 
-/// <summary>An authenticated caller, as endpoints see it.</summary>
-internal sealed record Caller(string Id, string? DisplayName, string? Email, string? AuthStrength, string? Owner, IReadOnlySet<string> Roles, string Method)
-{
-    public bool Is(string role) => Roles.Contains(role);
-
-    public AgentIdentity AsAgent() => new(Id, Owner);
-
-    public ApproverIdentity AsApprover() => new(Id, DisplayName, Email, AuthStrength);
-
-    /// <summary>The keys the eligibility index knows this person by (lower-cased id and e-mail).</summary>
-    public IReadOnlyCollection<string> PersonKeys =>
-        Email is null ? [Id.ToLowerInvariant()] : [Id.ToLowerInvariant(), Email.ToLowerInvariant()];
-
-    public ClaimsPrincipal ToPrincipal(string scheme)
+    /// <summary>The principal of <paramref name="caller"/>.</summary>
+    public static ClaimsPrincipal ToPrincipal(TokenCaller caller, string scheme)
     {
-        var claims = new List<Claim>
+        var claims = new List<Claim> { new(Id, caller.Id), new(ClaimTypes.Name, caller.DisplayName ?? caller.Id) };
+        if (caller.Email is not null)
         {
-            new(CallerClaims.Id, Id),
-            new(ClaimTypes.Name, DisplayName ?? Id),
-            new(CallerClaims.Method, Method),
-        };
-        if (Email is not null)
-        {
-            claims.Add(new Claim(CallerClaims.Email, Email));
+            claims.Add(new Claim(Email, caller.Email));
         }
 
-        if (AuthStrength is not null)
+        if (caller.AuthStrength is not null)
         {
-            claims.Add(new Claim(CallerClaims.AuthStrength, AuthStrength));
+            claims.Add(new Claim(AuthStrength, caller.AuthStrength));
         }
 
-        if (Owner is not null)
+        if (caller.Owner is not null)
         {
-            claims.Add(new Claim(CallerClaims.Owner, Owner));
+            claims.Add(new Claim(Owner, caller.Owner));
         }
 
-        claims.AddRange(Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(caller.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, ClaimTypes.Name, ClaimTypes.Role));
     }
 
-    public static Caller From(ClaimsPrincipal principal) => new(
-        principal.FindFirstValue(CallerClaims.Id) ?? throw new InvalidOperationException("The principal is not a gateway caller."),
+    /// <summary>The caller an authenticated principal carries.</summary>
+    public static TokenCaller From(ClaimsPrincipal principal) => new(
+        principal.FindFirstValue(Id) ?? throw new InvalidOperationException("The principal is not an authenticated caller."),
         principal.FindFirstValue(ClaimTypes.Name),
-        principal.FindFirstValue(CallerClaims.Email),
-        principal.FindFirstValue(CallerClaims.AuthStrength),
-        principal.FindFirstValue(CallerClaims.Owner),
-        principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal),
-        principal.FindFirstValue(CallerClaims.Method) ?? "unknown");
+        principal.FindFirstValue(Email),
+        principal.FindFirstValue(AuthStrength),
+        principal.FindFirstValue(Owner),
+        principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
 }

@@ -49,7 +49,6 @@ internal static class Microsoft365Registration
             services.AddSingleton(sp => Microsoft365Channels.OutlookValidator(
                 settings, sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc"), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<OutlookActions>();
-            services.AddSingleton<OutlookDecisions>();
         }
 
         services.AddHttpClient(WorkflowsClient).AddHttpMessageHandler(sp => new RetryAfterHandler(sp.GetRequiredService<TimeProvider>()));
@@ -67,15 +66,6 @@ internal static class Microsoft365Registration
         }
 
         return services;
-    }
-
-    /// <summary>Outlook's buttons post here; the endpoint authenticates the caller itself (Outlook's token and the card token).</summary>
-    public static void MapOutlookDecisions(this WebApplication app)
-    {
-        if (app.Services.GetRequiredService<IServiceProviderIsService>().IsService(typeof(OutlookDecisions)))
-        {
-            app.MapPost("/api/outlook/{id}", (HttpContext http, string id, OutlookDecisions outlook) => outlook.HandleAsync(http, id)).AllowAnonymous();
-        }
     }
 }
 

@@ -67,7 +67,7 @@ internal sealed class WebhookDispatcher(
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, settings.WebhookUrl)
             {
-                Content = new StringContent(ActionService.Release(row).ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+                Content = new StringContent(ApprovalFunctions.Api.ApprovalsApi.Release(GatewayBackend.Item(row)).ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
             };
             request.Headers.Add("Idempotency-Key", row.ActionId);
             request.Headers.Add("X-Approvals-Receipt-Id", row.ReceiptId);

@@ -148,6 +148,6 @@ public sealed class AuditAndReceiptCommandTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         string key = result.Out.Split('\n')[0].Split(":  ")[1].Trim();
         Assert.StartsWith("apk_", key, StringComparison.Ordinal);
-        Assert.Contains(Identity.ApiKeyStore.Hash(key), result.Out, StringComparison.Ordinal);
+        Assert.Contains(ApprovalFunctions.Api.Identity.ApiKeyRing.Hash(key), result.Out, StringComparison.Ordinal);
     }
 }

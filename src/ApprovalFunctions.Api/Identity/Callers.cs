@@ -1,0 +1,46 @@
+using ApprovalFunctions.Api.Actions;
+using ApprovalFunctions.Core.Policy;
+using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.Microsoft365.Identity;
+
+namespace ApprovalFunctions.Api.Identity;
+
+/// <summary>What an authenticated caller is and may see, the same on both hosts.</summary>
+public static class Callers
+{
+    /// <summary>True when the caller has <paramref name="role"/> (one of the <see cref="TokenCallers"/> roles).</summary>
+    public static bool Is(this TokenCaller caller, string role) => caller.Roles.Contains(role);
+
+    /// <summary>The caller as the agent of an action.</summary>
+    public static AgentIdentity AsAgent(this TokenCaller caller) => new(caller.Id, caller.Owner);
+
+    /// <summary>The caller as an approver deciding.</summary>
+    public static ApproverIdentity AsApprover(this TokenCaller caller) => new(caller.Id, caller.DisplayName, caller.Email, caller.AuthStrength);
+
+    /// <summary>The keys an eligibility index knows this person by (lower-cased id and e-mail).</summary>
+    public static IReadOnlyCollection<string> PersonKeys(this TokenCaller caller) =>
+        caller.Email is null ? [caller.Id.ToLowerInvariant()] : [caller.Id.ToLowerInvariant(), caller.Email.ToLowerInvariant()];
+
+    /// <summary>True when <paramref name="person"/> is the caller (by id, or by e-mail address).</summary>
+    public static bool IsPerson(this TokenCaller caller, Person person) => caller.IsPerson(person.Id, person.Email);
+
+    /// <summary>True when <paramref name="approver"/> (who decided) is the caller.</summary>
+    public static bool IsPerson(this TokenCaller caller, ApproverIdentity approver) => caller.IsPerson(approver.Id, approver.Email);
+
+    private static bool IsPerson(this TokenCaller caller, string id, string? email) =>
+        string.Equals(id, caller.Id, StringComparison.OrdinalIgnoreCase)
+        || (caller.Email is not null && string.Equals(email, caller.Email, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>True when the caller is the agent that submitted the action.</summary>
+    public static bool IsAgentOf(this TokenCaller caller, ActionSnapshot action) => caller.Is(TokenCallers.Agent) && caller.Id == action.State.Agent.Id;
+
+    /// <summary>Its agent, its eligible approvers and auditors may see an action; nobody else learns it exists.</summary>
+    public static bool MaySee(this TokenCaller caller, ActionSnapshot action) =>
+        caller.Is(TokenCallers.Auditor)
+        || caller.IsAgentOf(action)
+        || (caller.Is(TokenCallers.Approver) && ApprovalProcess.FromState(action.State).EligibleApprovers().Any(caller.IsPerson));
+
+    /// <summary>The receipt goes to the action's agent, executors and auditors.</summary>
+    public static bool MaySeeReceipt(this TokenCaller caller, ActionSnapshot action) =>
+        caller.IsAgentOf(action) || caller.Is(TokenCallers.Executor) || caller.Is(TokenCallers.Auditor);
+}
