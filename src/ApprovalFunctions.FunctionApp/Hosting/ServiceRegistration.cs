@@ -1,9 +1,10 @@
+using ApprovalFunctions.Api;
+using ApprovalFunctions.Api.Identity;
 using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.FunctionApp.Adapters;
 using ApprovalFunctions.FunctionApp.Http;
-using ApprovalFunctions.FunctionApp.Identity;
 using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.Microsoft365;
 using ApprovalFunctions.Microsoft365.Directory;
@@ -18,6 +19,7 @@ using Azure.Messaging.ServiceBus;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Graph;
 using Microsoft.IdentityModel.Tokens;
 
@@ -118,19 +120,47 @@ public static class ServiceRegistration
                 links.Base, sp.GetRequiredService<IHttpClientFactory>().CreateClient("teams-workflows"), time),
         ]);
 
-        // Callers: Entra tokens from the configured issuers, or hashed API keys.
+        // Callers: Entra tokens from the configured issuers, or hashed API keys (the gateway's authentication).
         services.AddSingleton(sp =>
         {
             HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc");
             var validators = options.Issuers
                 .Select((issuer, i) => new OidcBearerValidator(issuer.ToValidatorOptions($"Approvals:Issuers:{i}"), http, time))
                 .ToList();
-            return new CallerAuthenticator(options, validators);
+            return Callers(options, validators);
         });
         services.AddSingleton<ActivitySteps>();
-        services.AddSingleton<ActionResponses>();
-        services.AddSingleton<ProcessLookup>();
+
+        // The HTTP API, shared with the gateway, over the task hub.
+        services.AddSingleton(sp => new ApiServices(
+            new ApiSettings
+            {
+                PublicBaseUrl = links.Base,
+                MaxBodyBytes = options.MaxBodyBytes,
+                Limits = options.Limits,
+                MaxWait = options.MaxWait,
+                DefaultRegion = options.DefaultRegion,
+                Regions = options.AuditContainers.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase),
+                OutlookOriginator = m365.Outlook.Enabled ? m365.Outlook.Originator : null,
+            },
+            sp.GetRequiredService<Masker>(),
+            time,
+            sp.GetRequiredService<ILogger<ApprovalsApi>>()));
+        services.AddSingleton<DurableApis>();
         return services;
+    }
+
+    /// <summary>How callers are authenticated: the configured API keys (hashed) and token issuers, the app's role settings.</summary>
+    public static CallerAuthentication Callers(ApprovalsOptions options, IReadOnlyList<OidcBearerValidator> validators)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var keys = new ApiKeyRing();
+        foreach (ApiKeySetting key in options.ApiKeys)
+        {
+            keys.Add(key.KeyHash, new TokenCaller(key.Id, key.Id, null, null, key.Owner, new HashSet<string>(StringComparer.Ordinal) { key.Role }));
+        }
+
+        return new CallerAuthentication(keys, validators, new CallerRoleSettings { AgentOwners = options.AgentOwners, AuthContexts = options.AuthContexts });
     }
 
     /// <summary>The policy set deployed with the app: a directory's YAML/JSON files (not <c>*.tests.*</c>), or one file.</summary>

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
-using ApprovalFunctions.Core;
+using ApprovalFunctions.Api;
+using ApprovalFunctions.Api.Http;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.Microsoft365.Portal;
@@ -10,35 +10,32 @@ using Microsoft.Azure.Functions.Worker;
 namespace ApprovalFunctions.FunctionApp.Http;
 
 /// <summary>
-/// What anyone may read (receipt keys, the OpenAPI document, health, the portal and its configuration), and the one
-/// gateway endpoint the Functions app answers differently: the release feed, which on Azure is a Service Bus queue.
+/// What anyone may read (receipt keys, the OpenAPI document, health, the portal and its configuration), and the
+/// problem answer for any other path under <c>/api</c>.
 /// </summary>
-public sealed class PublicFunctions(ReceiptPublicKey receiptKey, PortalOptions portal, ApprovalsOptions options)
+public sealed class PublicFunctions(ReceiptPublicKey receiptKey, PortalOptions portal)
 {
     private static readonly string PortalRoot = Path.Combine(AppContext.BaseDirectory, "portal");
 
     /// <summary><c>GET /api/receipts/keys</c>: the JWKS executors verify receipts with.</summary>
     [Function(nameof(ReceiptKeys))]
     public IActionResult ReceiptKeys([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/receipts/keys")] HttpRequest request) =>
-        HttpResults.Json(ReceiptSigningKeys.Jwks(receiptKey.Key));
+        ApiResponse.Json(ReceiptSigningKeys.Jwks(receiptKey.Key));
 
     /// <summary><c>GET /api/openapi.json</c>: the same contract as the gateway.</summary>
     [Function(nameof(OpenApi))]
     public IActionResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/openapi.json")] HttpRequest request) =>
-        new FileStreamResult(
-            typeof(PublicFunctions).Assembly.GetManifestResourceStream("ApprovalFunctions.FunctionApp.openapi.json")
-                ?? throw new InvalidOperationException("The OpenAPI document is not embedded in the app."),
-            "application/json");
+        ApprovalsApi.OpenApi();
 
     /// <summary><c>GET /healthz</c>: the worker answers (the platform's own health checks cover the rest).</summary>
     [Function(nameof(Health))]
     public IActionResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "healthz")] HttpRequest request) =>
-        HttpResults.Json(new JsonObject { ["status"] = "ok" });
+        ApprovalsApi.Health();
 
     /// <summary><c>GET /portal/config.json</c>: Entra sign-in (the Functions app has no development identities).</summary>
     [Function(nameof(PortalConfig))]
     public IActionResult PortalConfig([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "portal/config.json")] HttpRequest request) =>
-        HttpResults.Json(PortalSite.Config(devMode: false, portal.ClientId, portal.Authority, portal.Scope));
+        ApiResponse.Json(PortalSite.Config(devMode: false, portal.ClientId, portal.Authority, portal.Scope));
 
     /// <summary><c>GET /portal/…</c>: the approver portal, built into the app's folder.</summary>
     [Function(nameof(Portal))]
@@ -48,7 +45,7 @@ public sealed class PublicFunctions(ReceiptPublicKey receiptKey, PortalOptions p
     {
         if (PortalSite.Resolve(PortalRoot, path) is not string file)
         {
-            return HttpResults.NotFound("The portal (it is built from src/portal by the app's build)");
+            return ApiProblems.NotFound("The portal (it is built from src/portal by the app's build)");
         }
 
         IHeaderDictionary headers = request.HttpContext.Response.Headers;
@@ -61,13 +58,9 @@ public sealed class PublicFunctions(ReceiptPublicKey receiptKey, PortalOptions p
         return new PhysicalFileResult(file, PortalSite.ContentType(file));
     }
 
-    /// <summary>
-    /// <c>GET /api/releases</c>: the gateway's release feed. On Azure, released actions (with their receipts) go to a
-    /// Service Bus queue instead, so executors get at-least-once delivery with duplicate detection and dead-lettering.
-    /// </summary>
-    [Function(nameof(Releases))]
-    public IActionResult Releases([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/releases")] HttpRequest request) =>
-        HttpResults.Problem(501, "urn:approval-functions:problem:release-feed-on-service-bus", "The release feed is a Service Bus queue here.",
-            $"Read released actions from the queue {LogText.Quote(options.ReleaseQueue)} of {LogText.Quote(options.ServiceBusNamespace)} "
-            + "(message id = action id; the receipt is in the message's application properties).");
+    /// <summary>Any other path under <c>/api</c>: a problem document, for every caller (routes with literal segments win over this one).</summary>
+    [Function(nameof(UnknownEndpoint))]
+    public IActionResult UnknownEndpoint(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "api/{*path}")] HttpRequest request) =>
+        ApprovalsApi.UnknownEndpoint(request);
 }

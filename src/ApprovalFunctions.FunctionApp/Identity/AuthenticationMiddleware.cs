@@ -1,3 +1,5 @@
+using ApprovalFunctions.Api.Http;
+using ApprovalFunctions.Api.Identity;
 using ApprovalFunctions.FunctionApp.Http;
 using ApprovalFunctions.Microsoft365.Identity;
 using Microsoft.AspNetCore.Http;
@@ -10,9 +12,10 @@ namespace ApprovalFunctions.FunctionApp.Identity;
 /// Authenticates every HTTP function except the few that are public by nature (receipt keys, the OpenAPI document, the
 /// portal's static files, health) or that check their caller themselves (Outlook's <c>Action.Http</c> carries Outlook's
 /// token and a card token). Functions are declared <c>AuthorizationLevel.Anonymous</c> because identity is checked
-/// here, with Entra tokens and hashed API keys, rather than with shared function keys.
+/// here, with Entra tokens and hashed API keys (the shared <see cref="CallerAuthentication"/>, as on the gateway),
+/// rather than with shared function keys.
 /// </summary>
-public sealed class AuthenticationMiddleware(CallerAuthenticator authenticator) : IFunctionsWorkerMiddleware
+public sealed class AuthenticationMiddleware(CallerAuthentication authentication) : IFunctionsWorkerMiddleware
 {
     private const string CallerKey = "approvals.caller";
 
@@ -23,7 +26,8 @@ public sealed class AuthenticationMiddleware(CallerAuthenticator authenticator) 
         nameof(PublicFunctions.Health),
         nameof(PublicFunctions.Portal),
         nameof(PublicFunctions.PortalConfig),
-        nameof(OutlookFunction.OutlookAction),
+        nameof(PublicFunctions.UnknownEndpoint),
+        nameof(ApiFunctions.OutlookAction),
     };
 
     /// <summary>The middleware runs for HTTP-triggered functions only (not for orchestrators and activities).</summary>
@@ -42,16 +46,14 @@ public sealed class AuthenticationMiddleware(CallerAuthenticator authenticator) 
             return;
         }
 
-        (TokenCaller? caller, string? failure) = await authenticator.AuthenticateAsync(http.Request, context.CancellationToken);
-        if (caller is null)
+        CallerAuthenticationResult result = await authentication.AuthenticateAsync(http.Request, context.CancellationToken);
+        if (result.Caller is null)
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer, ApiKey";
-            await HttpResults.WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "urn:approval-functions:problem:unauthenticated",
-                "Authentication is required.", failure ?? "Authenticate with an API key or a bearer token.");
+            await ApiProblems.Unauthenticated(result.Failure ?? CallerAuthenticationResult.NoCredentials).WriteAsync(http);
             return;
         }
 
-        SetCaller(context.Items, caller);
+        SetCaller(context.Items, result.Caller);
         await next(context);
     }
 

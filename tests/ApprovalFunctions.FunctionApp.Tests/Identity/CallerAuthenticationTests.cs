@@ -1,21 +1,21 @@
 using System.Security.Cryptography;
 using System.Text;
 using ApprovalFunctions.FunctionApp.Hosting;
-using ApprovalFunctions.FunctionApp.Identity;
+using ApprovalFunctions.Api.Identity;
 using ApprovalFunctions.Microsoft365.Identity;
 using ApprovalFunctions.Tests.Shared;
 using Microsoft.AspNetCore.Http;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Identity;
 
-public sealed class CallerAuthenticatorTests : IAsyncLifetime
+public sealed class CallerAuthenticationTests : IAsyncLifetime
 {
     private const string Audience = "api://approvals";
     private const string ClientId = "6a0e3b53-30f8-4b45-9e53-8f2b8a7c0d11";
     private const string AgentKey = "ak_live_0123456789abcdef";
     private LocalOpenIdIssuer _issuer = null!;
     private HttpClient _http = null!;
-    private CallerAuthenticator _authenticator = null!;
+    private CallerAuthentication _authenticator = null!;
 
     public async Task InitializeAsync()
     {
@@ -25,13 +25,13 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     }
 
     /// <summary>The app's own mapping from settings to a validator, with the issuers it accepts (none: the metadata's).</summary>
-    private CallerAuthenticator Authenticator(params string[] issuers)
+    private CallerAuthentication Authenticator(params string[] issuers)
     {
         var options = new ApprovalsOptions();
         options.ApiKeys.Add(new ApiKeySetting { Id = "agent-etl", Role = "agent", Owner = "owner-olga", KeyHash = Hash(AgentKey) });
         var setting = new IssuerSetting { MetadataAddress = _issuer.MetadataAddress, TenantId = _issuer.TenantId, Audiences = [Audience, ClientId], Issuers = [.. issuers] };
         options.Issuers.Add(setting);
-        return new CallerAuthenticator(options, [new OidcBearerValidator(setting.ToValidatorOptions("Approvals:Issuers:0"), _http)]);
+        return ServiceRegistration.Callers(options, [new OidcBearerValidator(setting.ToValidatorOptions("Approvals:Issuers:0"), _http)]);
     }
 
     private static string V1Issuer(string tenant) => $"https://sts.windows.net/{tenant}/";
@@ -47,7 +47,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     [InlineData("Authorization", "ApiKey " + AgentKey)]
     public async Task AuthenticateAsync_KnownApiKey_IsItsCallerWithItsRole(string header, string value)
     {
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request(header, value), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request(header, value), CancellationToken.None);
 
         Assert.Null(failure);
         Assert.Equal("agent-etl", caller!.Id);
@@ -58,7 +58,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     [Fact]
     public async Task AuthenticateAsync_UnknownApiKey_FailsWithoutEchoingTheKey()
     {
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("X-Api-Key", "ak_guess"), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request("X-Api-Key", "ak_guess"), CancellationToken.None);
 
         Assert.Null(caller);
         Assert.DoesNotContain("ak_guess", failure, StringComparison.Ordinal);
@@ -67,10 +67,11 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     [Fact]
     public async Task AuthenticateAsync_NoCredentials_Fails()
     {
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(new DefaultHttpContext().Request, CancellationToken.None);
+        (TokenCaller? caller, string? method, string? failure) = await _authenticator.AuthenticateAsync(new DefaultHttpContext().Request, CancellationToken.None);
 
         Assert.Null(caller);
-        Assert.NotNull(failure);
+        Assert.Null(method);
+        Assert.Null(failure); // no credentials is not a failure of credentials: the host challenges with NoCredentials
     }
 
     [Fact]
@@ -81,7 +82,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
             ["oid"] = "user-dan", ["name"] = "Dan", ["preferred_username"] = "dan@contoso.com", ["scp"] = "Approvals.Decide",
         });
 
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
 
         Assert.True(caller is not null, failure);
         Assert.Equal("user-dan", caller.Id);
@@ -94,7 +95,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     {
         string token = _issuer.Token("api://someone-else", new Dictionary<string, object> { ["oid"] = "user-dan", ["scp"] = "Approvals.Decide" });
 
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
 
         Assert.Null(caller);
         Assert.StartsWith("The bearer token is not valid", failure, StringComparison.Ordinal);
@@ -108,7 +109,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
             ["oid"] = "user-dan", ["preferred_username"] = "dan@contoso.com", ["azp"] = "portal-spa", ["scp"] = "Approvals.Decide",
         });
 
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
 
         Assert.True(caller is not null, failure);
         Assert.Equal("user-dan", caller.Id);
@@ -120,7 +121,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     {
         string token = _issuer.Token(Audience, V1Claims(), issuer: V1Issuer(_issuer.TenantId));
 
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
 
         Assert.True(caller is not null, failure);
         Assert.Equal("user-dan", caller.Id);
@@ -133,7 +134,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     {
         string token = _issuer.Token(Audience, V1Claims(), issuer: V1Issuer(_issuer.TenantId));
 
-        (TokenCaller? caller, string? failure) = await Authenticator().AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await Authenticator().AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
 
         Assert.Null(caller);
         Assert.Contains("another issuer", failure, StringComparison.Ordinal);
@@ -145,7 +146,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
         const string OtherTenant = "9d1c6f3e-2a4b-4e8f-b7a1-5c3d2e1f0a9b";
         string token = _issuer.Token(Audience, V1Claims(), issuer: V1Issuer(OtherTenant), tenantId: OtherTenant);
 
-        (TokenCaller? caller, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
+        (TokenCaller? caller, _, string? failure) = await _authenticator.AuthenticateAsync(Request("Authorization", "Bearer " + token), CancellationToken.None);
 
         Assert.Null(caller);
         Assert.Contains("another issuer", failure, StringComparison.Ordinal);
