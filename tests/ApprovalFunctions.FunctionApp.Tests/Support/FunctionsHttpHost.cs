@@ -96,13 +96,25 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         ["Microsoft365:Directory"] = "true",
     };
 
-    public static async Task<FunctionsHttpHost> StartAsync()
+    /// <summary>
+    /// Starts the app with <paramref name="policies"/> (default <see cref="TestPolicies.Default"/>), <paramref name="directory"/>
+    /// (default <see cref="TestDirectory"/>) and, besides the test keys, the API keys in <paramref name="apiKeys"/>.
+    /// </summary>
+    public static async Task<FunctionsHttpHost> StartAsync(string? policies = null, IDirectoryLookup? directory = null, IEnumerable<(string Id, string Role, string Key)>? apiKeys = null)
     {
         LocalOpenIdIssuer issuer = await LocalOpenIdIssuer.StartAsync();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         string policy = Path.Combine(Path.GetTempPath(), $"approvals-functions-tests-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(policy, TestPolicies.Default);
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(issuer, key.ExportPkcs8PrivateKeyPem(), policy)).Build();
+        await File.WriteAllTextAsync(policy, policies ?? TestPolicies.Default);
+        Dictionary<string, string?> settings = Settings(issuer, key.ExportPkcs8PrivateKeyPem(), policy);
+        foreach ((int index, (string id, string role, string apiKey)) in (apiKeys ?? []).Index())
+        {
+            settings[$"Approvals:ApiKeys:{index + 3}:Id"] = id;
+            settings[$"Approvals:ApiKeys:{index + 3}:Role"] = role;
+            settings[$"Approvals:ApiKeys:{index + 3}:KeyHash"] = Hash(apiKey);
+        }
+
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
         var audit = new InMemoryAuditStore();
         var releases = new RecordingReleaseSender();
@@ -112,7 +124,7 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         services.AddSingleton<IAuditStore>(audit);
         services.AddSingleton<IReleaseSender>(releases);
         services.AddSingleton<IProcessStateStore>(DurableApp.States);
-        services.AddSingleton<IApproverDirectory>(new ApproverResolution(TestDirectory.Instance));
+        services.AddSingleton<IApproverDirectory>(new ApproverResolution(directory ?? TestDirectory.Instance));
         services.AddSingleton<IEnumerable<IApprovalNotifier>>([new PortalInboxNotifier()]);
         ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         File.Delete(policy); // loaded once, at start-up

@@ -1,0 +1,84 @@
+using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.FunctionApp.Tests.Support;
+using ApprovalFunctions.Microsoft365.Directory;
+using ApprovalFunctions.Tests.Contract;
+
+namespace ApprovalFunctions.FunctionApp.Tests.Contract;
+
+/// <summary>
+/// The Functions app under the contract: its HTTP functions behind its authentication middleware, on the in-process
+/// Durable engine, with the contract world's policy, its people as the directory, its agents' API keys, and people
+/// signing in with Entra-shaped tokens from a local OpenID issuer.
+/// </summary>
+public sealed class FunctionsContractHost : IContractHost, IAsyncLifetime
+{
+    private FunctionsHttpHost _app = null!;
+
+    public string Name => "functions";
+
+    public bool HasReleaseFeed => false;
+
+    public HttpClient Client => _app.Client;
+
+    public async Task InitializeAsync() =>
+        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines);
+
+    public string IdOf(Who who) => who is Who.Agent or Who.OtherAgent or Who.Executor ? ContractWorld.Machine(who).Id : ContractWorld.Person(who).Id;
+
+    public void SignIn(HttpRequestMessage request, Who who)
+    {
+        if (who == Who.Anonymous)
+        {
+            return;
+        }
+
+        if (who is Who.Agent or Who.OtherAgent or Who.Executor)
+        {
+            request.Headers.Add("X-Api-Key", ContractWorld.Machine(who).Key);
+            return;
+        }
+
+        (string id, string name, string email, _) = ContractWorld.Person(who);
+        var claims = new Dictionary<string, object>
+        {
+            ["oid"] = id,
+            ["sub"] = id,
+            ["name"] = name,
+            ["preferred_username"] = email,
+            ["scp"] = "Approvals.Decide",
+        };
+        if (who == Who.Auditor)
+        {
+            claims["roles"] = new[] { "Approvals.Auditor" };
+        }
+
+        request.Headers.Authorization = ContractRequests.Bearer(_app.Issuer.Token(FunctionsHttpHost.Audience, claims));
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>The contract world's people and groups as the directory (Entra through Graph in production).</summary>
+    private sealed class WorldDirectory : IDirectoryLookup
+    {
+        private static readonly Person[] Everyone = [.. ContractWorld.People.Select(p => new Person(p.Id, p.Name, p.Email))];
+
+        public Task<IReadOnlyList<Person>> GroupMembersAsync(string group, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Person>>([.. ContractWorld.People.Where(p => p.Groups.Contains(group)).Select(p => Everyone.Single(e => e.Id == p.Id))]);
+
+        public Task<Person?> UserAsync(string user, CancellationToken cancellationToken) => Task.FromResult(Everyone.FirstOrDefault(p => p.Id == user));
+
+        public Task<Person?> ManagerAsync(string userId, CancellationToken cancellationToken) => Task.FromResult<Person?>(null);
+    }
+}
+
+public sealed class FunctionsSubmitContract(FunctionsContractHost host) : SubmitContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsVisibilityContract(FunctionsContractHost host) : VisibilityContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsDecisionContract(FunctionsContractHost host) : DecisionContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsCancelContract(FunctionsContractHost host) : CancelContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsInboxContract(FunctionsContractHost host) : InboxContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsPublicContract(FunctionsContractHost host) : PublicContract(host), IClassFixture<FunctionsContractHost>;
