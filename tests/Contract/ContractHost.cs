@@ -180,6 +180,7 @@ public static class ContractRequests
 
         host.SignIn(request, who);
         HttpResponseMessage response = await host.Client.SendAsync(request);
+        OpenApiCheck.AssertDocumented(method, path, response.StatusCode);
         string text = await response.Content.ReadAsStringAsync();
         JsonObject body = text.Length > 0 && text.TrimStart().StartsWith('{') ? JsonNode.Parse(text)!.AsObject() : [];
         return new Answer(response.StatusCode, body, response);
