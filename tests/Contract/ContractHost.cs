@@ -58,6 +58,47 @@ public interface IContractHost
     void SignIn(HttpRequestMessage request, Who who);
 }
 
+/// <summary>
+/// A host whose machines (agents, the executor) authenticate with <see cref="ContractWorld.Machines"/>' API keys and
+/// whose people with a bearer token the host issues its own way (<see cref="PersonToken"/>).
+/// </summary>
+public abstract class ContractHostBase : IContractHost
+{
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <inheritdoc />
+    public abstract bool HasReleaseFeed { get; }
+
+    /// <inheritdoc />
+    public abstract HttpClient Client { get; }
+
+    /// <inheritdoc />
+    public string IdOf(Who who) => IsMachine(who) ? ContractWorld.Machine(who).Id : ContractWorld.Person(who).Id;
+
+    /// <inheritdoc />
+    public void SignIn(HttpRequestMessage request, Who who)
+    {
+        if (who == Who.Anonymous)
+        {
+            return;
+        }
+
+        if (IsMachine(who))
+        {
+            request.Headers.Add("X-Api-Key", ContractWorld.Machine(who).Key);
+            return;
+        }
+
+        request.Headers.Authorization = ContractRequests.Bearer(PersonToken(who));
+    }
+
+    /// <summary>A bearer token for the person <paramref name="who"/> (with the auditor role for <see cref="Who.Auditor"/>).</summary>
+    protected abstract string PersonToken(Who who);
+
+    private static bool IsMachine(Who who) => who is Who.Agent or Who.OtherAgent or Who.Executor;
+}
+
 /// <summary>The people, groups, agents and policy every host under contract is set up with.</summary>
 public static class ContractWorld
 {

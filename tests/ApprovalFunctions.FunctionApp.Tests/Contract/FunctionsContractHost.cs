@@ -10,34 +10,22 @@ namespace ApprovalFunctions.FunctionApp.Tests.Contract;
 /// Durable engine, with the contract world's policy, its people as the directory, its agents' API keys, and people
 /// signing in with Entra-shaped tokens from a local OpenID issuer.
 /// </summary>
-public sealed class FunctionsContractHost : IContractHost, IAsyncLifetime
+public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 {
     private FunctionsHttpHost _app = null!;
 
-    public string Name => "functions";
+    public override string Name => "functions";
 
-    public bool HasReleaseFeed => false;
+    public override bool HasReleaseFeed => false;
 
-    public HttpClient Client => _app.Client;
+    public override HttpClient Client => _app.Client;
 
     public async Task InitializeAsync() =>
         _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines);
 
-    public string IdOf(Who who) => who is Who.Agent or Who.OtherAgent or Who.Executor ? ContractWorld.Machine(who).Id : ContractWorld.Person(who).Id;
-
-    public void SignIn(HttpRequestMessage request, Who who)
+    /// <summary>An Entra-shaped delegated token (object id, name, UPN, the decide scope; the auditor app role for the auditor).</summary>
+    protected override string PersonToken(Who who)
     {
-        if (who == Who.Anonymous)
-        {
-            return;
-        }
-
-        if (who is Who.Agent or Who.OtherAgent or Who.Executor)
-        {
-            request.Headers.Add("X-Api-Key", ContractWorld.Machine(who).Key);
-            return;
-        }
-
         (string id, string name, string email, _) = ContractWorld.Person(who);
         var claims = new Dictionary<string, object>
         {
@@ -52,7 +40,7 @@ public sealed class FunctionsContractHost : IContractHost, IAsyncLifetime
             claims["roles"] = new[] { "Approvals.Auditor" };
         }
 
-        request.Headers.Authorization = ContractRequests.Bearer(_app.Issuer.Token(FunctionsHttpHost.Audience, claims));
+        return _app.Issuer.Token(FunctionsHttpHost.Audience, claims);
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();

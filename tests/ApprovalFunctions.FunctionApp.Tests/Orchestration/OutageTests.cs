@@ -1,8 +1,17 @@
+using System.Text.Json.Nodes;
+using ApprovalFunctions.Api;
+using ApprovalFunctions.Api.Http;
 using ApprovalFunctions.Core.Audit;
+using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.FunctionApp.Hosting;
+using ApprovalFunctions.FunctionApp.Http;
 using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.Microsoft365.Identity;
+using Microsoft.AspNetCore.Http;
 using ApprovalFunctions.FunctionApp.Tests.Support;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging.Abstractions;
 using static ApprovalFunctions.FunctionApp.Tests.Support.TestDirectory;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
@@ -30,12 +39,16 @@ public sealed class OutageTests : IAsyncLifetime
         ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
 
         OutageStatus outage = await OutageAsync(input.ActionId, rounds: 2);   // two rounds of retries spent, still waiting
+        JsonObject status = await StatusAsync(input.ActionId);
         _app.Faults.Recover(nameof(ApprovalActivities.WriteAudit));
         OrchestrationMetadata done = await _app.CompletionAsync(input.ActionId);
 
         Assert.Equal(nameof(ApprovalActivities.WriteAudit), outage.Activity);
         Assert.Contains("Injected outage", outage.Error, StringComparison.Ordinal);
         Assert.True(outage.RetryAt > outage.Since);
+        Assert.Equal(nameof(ApprovalActivities.WriteAudit), status["waitingFor"]!["step"]!.GetValue<string>());  // the API says what it waits for
+        Assert.True(status["waitingFor"]!["rounds"]!.GetValue<int>() >= 2);
+        Assert.DoesNotContain("Injected outage", status.ToJsonString(), StringComparison.Ordinal);                 // but not the error
         Assert.Equal("released", done.ReadOutputAs<string>());
         Assert.Null(done.ReadCustomStatusAs<StatusSnapshot>()!.Outage);
         Assert.True(_app.Faults.Failures(nameof(ApprovalActivities.WriteAudit)) >= 2 * DurableApp.FastTiming.Attempts, "two rounds failed");
@@ -115,6 +128,26 @@ public sealed class OutageTests : IAsyncLifetime
         {
             await Task.Delay(20, timeout.Token);
         }
+    }
+
+    /// <summary>The action's status document as the HTTP API builds it for an auditor (the Functions backend over this task hub).</summary>
+    private async Task<JsonObject> StatusAsync(string id)
+    {
+        var settings = new ApiSettings
+        {
+            PublicBaseUrl = new Uri("http://localhost:7071"),
+            MaxBodyBytes = 16384,
+            Limits = Core.Actions.ActionLimits.Default,
+            MaxWait = TimeSpan.FromSeconds(5),
+            Regions = new HashSet<string> { "westeurope" },
+        };
+        var api = new DurableApis(new ApiServices(settings, new Masker(new MaskingOptions()), TimeProvider.System, NullLogger<ApprovalsApi>.Instance),
+            DurableApp.States, _app.Audit, new ApprovalsOptions()).For(_app.Client);
+        var auditor = new TokenCaller("aud", "Audrey", null, null, null, new HashSet<string> { TokenCallers.Auditor });
+        ApiResponse response = await api.StatusAsync(auditor, id, CancellationToken.None);
+        var http = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+        await response.WriteAsync(http);
+        return JsonNode.Parse(((MemoryStream)http.Response.Body).ToArray())!.AsObject();
     }
 
     /// <summary>The outage the instance reports once <paramref name="rounds"/> rounds of retries have failed.</summary>

@@ -6,16 +6,18 @@ using ApprovalFunctions.Tests.Contract;
 namespace ApprovalFunctions.Gateway.Tests.Contract;
 
 /// <summary>The gateway under the contract: the real app (WebApplicationFactory) with the contract world's identities file and policy.</summary>
-public sealed class GatewayContractHost : IContractHost, IAsyncLifetime
+public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
 {
     private readonly TempDirectory _files = new();
     private GatewayFactory _gateway = null!;
 
-    public string Name => "gateway";
+    private HttpClient _client = null!;
 
-    public bool HasReleaseFeed => true;
+    public override string Name => "gateway";
 
-    public HttpClient Client { get; private set; } = null!;
+    public override bool HasReleaseFeed => true;
+
+    public override HttpClient Client => _client;
 
     public async Task InitializeAsync()
     {
@@ -24,33 +26,19 @@ public sealed class GatewayContractHost : IContractHost, IAsyncLifetime
         await File.WriteAllTextAsync(policy, ContractWorld.Policy);
         await File.WriteAllTextAsync(identities, IdentitiesYaml());
         _gateway = new GatewayFactory(new Dictionary<string, string?> { ["Gateway:IdentitiesPath"] = identities }, policies: policy);
-        Client = _gateway.CreateClient();
+        _client = _gateway.CreateClient();
     }
 
-    public string IdOf(Who who) => who is Who.Agent or Who.OtherAgent or Who.Executor ? ContractWorld.Machine(who).Id : ContractWorld.Person(who).Id;
-
-    public void SignIn(HttpRequestMessage request, Who who)
+    /// <summary>A development token from the gateway's own issuer, as the portal gets one in development mode.</summary>
+    protected override string PersonToken(Who who)
     {
-        if (who == Who.Anonymous)
-        {
-            return;
-        }
-
-        if (who is Who.Agent or Who.OtherAgent or Who.Executor)
-        {
-            request.Headers.Add("X-Api-Key", ContractWorld.Machine(who).Key);
-            return;
-        }
-
-        // A development token from the gateway's own issuer, as the portal gets one in development mode.
-        IdentitiesFile file = _gateway.Service<IdentitiesFile>();
-        PersonEntry person = file.People.Single(p => p.Id == ContractWorld.Person(who).Id);
-        request.Headers.Authorization = ContractRequests.Bearer(_gateway.Service<DevIssuer>().TokenFor(person, who == Who.Auditor, _gateway.Clock.GetUtcNow()));
+        PersonEntry person = _gateway.Service<IdentitiesFile>().People.Single(p => p.Id == ContractWorld.Person(who).Id);
+        return _gateway.Service<DevIssuer>().TokenFor(person, who == Who.Auditor, _gateway.Clock.GetUtcNow());
     }
 
     public async Task DisposeAsync()
     {
-        Client.Dispose();
+        _client.Dispose();
         await _gateway.DisposeAsync();
         _files.Dispose();
     }
