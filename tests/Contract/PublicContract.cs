@@ -101,6 +101,22 @@ public abstract class PublicContract(IContractHost host)
     }
 
     [Fact]
+    public async Task Portal_ServesItsPageWithSecurityHeadersAndItsSignInConfiguration()
+    {
+        Answer page = await host.GetAsync(Who.Anonymous, "/portal/");
+        Answer config = await host.GetAsync(Who.Anonymous, "/portal/config.json");
+        Answer escape = await host.GetAsync(Who.Anonymous, "/portal/..%2f..%2fappsettings.json");
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Equal("text/html", page.ContentType);
+        Assert.Contains("default-src 'self'", page.Response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, config.Status);
+        Assert.NotNull(config.Body["devMode"]);
+        Assert.Equal("text/html", escape.ContentType); // never a file outside the portal: other paths are the app's routes
+        Assert.Equal(await page.Response.Content.ReadAsStringAsync(), await escape.Response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Outlook_PressWithoutOutlookSetUp_Is404WithTheCardStatusLine()
     {
         string id = (await host.PendingWriteAsync())["id"]!.GetValue<string>();

@@ -12,11 +12,13 @@ namespace ApprovalFunctions.Api.Http;
 public sealed class ApiResponse : IResult, IActionResult
 {
     private readonly string? _body;
+    private readonly string? _file;
     private readonly string? _contentType;
     private readonly KeyValuePair<string, string>[] _headers;
 
-    private ApiResponse(int status, string? body, string? contentType, KeyValuePair<string, string>[] headers, Problem? problem)
+    private ApiResponse(int status, string? body, string? contentType, KeyValuePair<string, string>[] headers, Problem? problem, string? file = null)
     {
+        _file = file;
         Status = status;
         _body = body;
         _contentType = contentType;
@@ -41,6 +43,10 @@ public sealed class ApiResponse : IResult, IActionResult
     /// <summary>A status with headers and no body.</summary>
     public static ApiResponse Empty(int status, params KeyValuePair<string, string>[] headers) => new(status, null, null, headers, null);
 
+    /// <summary>A file from disk with extra headers (the portal's static files).</summary>
+    public static ApiResponse File(string path, string contentType, params KeyValuePair<string, string>[] headers) =>
+        new(StatusCodes.Status200OK, null, Check.NotNullOrWhiteSpace(contentType), headers, null, Check.NotNullOrWhiteSpace(path));
+
     /// <summary>An RFC 7807 problem document; <paramref name="reason"/> is its machine-readable reason.</summary>
     public static ApiResponse ForProblem(Problem problem, string? reason = null, params KeyValuePair<string, string>[] headers)
     {
@@ -57,6 +63,13 @@ public sealed class ApiResponse : IResult, IActionResult
         foreach ((string name, string value) in _headers)
         {
             response.Headers[name] = value;
+        }
+
+        if (_file is not null)
+        {
+            response.ContentType = _contentType;
+            await response.SendFileAsync(_file, http.RequestAborted).ConfigureAwait(false);
+            return;
         }
 
         string? body = Problem is null ? _body : Problem.ToJson(http.Request.Path, _body);

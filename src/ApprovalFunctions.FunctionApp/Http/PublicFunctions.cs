@@ -15,8 +15,6 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// </summary>
 public sealed class PublicFunctions(ReceiptPublicKey receiptKey, PortalOptions portal)
 {
-    private static readonly string PortalRoot = Path.Combine(AppContext.BaseDirectory, "portal");
-
     /// <summary><c>GET /api/receipts/keys</c>: the JWKS executors verify receipts with.</summary>
     [Function(nameof(ReceiptKeys))]
     public IActionResult ReceiptKeys([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/receipts/keys")] HttpRequest request) =>
@@ -35,28 +33,14 @@ public sealed class PublicFunctions(ReceiptPublicKey receiptKey, PortalOptions p
     /// <summary><c>GET /portal/config.json</c>: Entra sign-in (the Functions app has no development identities).</summary>
     [Function(nameof(PortalConfig))]
     public IActionResult PortalConfig([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "portal/config.json")] HttpRequest request) =>
-        ApiResponse.Json(PortalSite.Config(devMode: false, portal.ClientId, portal.Authority, portal.Scope));
+        PortalResponses.Config(portal, devMode: false);
 
     /// <summary><c>GET /portal/…</c>: the approver portal, built into the app's folder.</summary>
     [Function(nameof(Portal))]
     public IActionResult Portal(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "portal/{*path}")] HttpRequest request,
-        string? path)
-    {
-        if (PortalSite.Resolve(PortalRoot, path) is not string file)
-        {
-            return ApiProblems.NotFound("The portal (it is built from src/portal by the app's build)");
-        }
-
-        IHeaderDictionary headers = request.HttpContext.Response.Headers;
-        headers.ContentSecurityPolicy = PortalSite.ContentSecurityPolicy(portal.Authority);
-        foreach ((string name, string value) in PortalSite.Headers)
-        {
-            headers[name] = value;
-        }
-
-        return new PhysicalFileResult(file, PortalSite.ContentType(file));
-    }
+        string? path) =>
+        PortalResponses.File(path, portal);
 
     /// <summary>Any other path under <c>/api</c>: a problem document, for every caller (routes with literal segments win over this one).</summary>
     [Function(nameof(UnknownEndpoint))]

@@ -1,4 +1,4 @@
-using ApprovalFunctions.Api.Http;
+using ApprovalFunctions.Api;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Microsoft365.Portal;
 using Microsoft.Extensions.Options;
@@ -13,25 +13,9 @@ internal static class PortalEndpoints
 {
     public static WebApplication MapPortal(this WebApplication app)
     {
-        string root = Path.Combine(AppContext.BaseDirectory, "portal");
         app.MapGet("/", () => Results.Redirect("/portal/")).AllowAnonymous();
-        app.MapGet("/portal/config.json", (DevMode dev, IOptions<PortalOptions> portal) =>
-            Results.Json(PortalSite.Config(dev.Enabled, portal.Value.ClientId, portal.Value.Authority, portal.Value.Scope))).AllowAnonymous();
-        app.MapGet("/portal/{**path}", (HttpContext http, string? path, IOptions<PortalOptions> portal) =>
-        {
-            if (PortalSite.Resolve(root, path) is not string file)
-            {
-                return ApiProblems.NotFound("The portal (it is built from src/portal by the gateway's build)");
-            }
-
-            http.Response.Headers.ContentSecurityPolicy = PortalSite.ContentSecurityPolicy(portal.Value.Authority);
-            foreach ((string name, string value) in PortalSite.Headers)
-            {
-                http.Response.Headers[name] = value;
-            }
-
-            return Results.File(file, PortalSite.ContentType(file));
-        }).AllowAnonymous();
+        app.MapGet("/portal/config.json", (DevMode dev, IOptions<PortalOptions> portal) => PortalResponses.Config(portal.Value, dev.Enabled)).AllowAnonymous();
+        app.MapGet("/portal/{**path}", (string? path, IOptions<PortalOptions> portal) => PortalResponses.File(path, portal.Value)).AllowAnonymous();
         return app;
     }
 }
