@@ -56,6 +56,9 @@ public interface IContractHost
 
     /// <summary>Adds <paramref name="who"/>'s credentials to <paramref name="request"/>.</summary>
     void SignIn(HttpRequestMessage request, Who who);
+
+    /// <summary>Lets <paramref name="time"/> pass on the host's clock (a manual clock moves; a real one is waited for).</summary>
+    Task LetTimePassAsync(TimeSpan time);
 }
 
 /// <summary>
@@ -72,6 +75,9 @@ public abstract class ContractHostBase : IContractHost
 
     /// <inheritdoc />
     public abstract HttpClient Client { get; }
+
+    /// <inheritdoc />
+    public virtual Task LetTimePassAsync(TimeSpan time) => Task.Delay(time);
 
     /// <inheritdoc />
     public string IdOf(Who who) => IsMachine(who) ? ContractWorld.Machine(who).Id : ContractWorld.Person(who).Id;

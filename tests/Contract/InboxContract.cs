@@ -29,6 +29,7 @@ public abstract class InboxContract(IContractHost host)
         JsonObject second = await host.PendingWriteAsync();
         await host.DecideAsync(Who.Bob, first["id"]!.GetValue<string>(), first["actionDigest"]!.GetValue<string>(), "reject", "no");
         await host.StatusWhenAsync(first["id"]!.GetValue<string>(), s => s["finished"]!.GetValue<bool>());
+        await host.LetTimePassAsync(TimeSpan.FromMilliseconds(50));
         await host.DecideAsync(Who.Bob, second["id"]!.GetValue<string>(), second["actionDigest"]!.GetValue<string>());
         await host.StatusWhenAsync(second["id"]!.GetValue<string>(), s => s["finished"]!.GetValue<bool>());
 
