@@ -97,7 +97,9 @@ public sealed partial class ApprovalsApi(ApprovalsBackend backend, ApiServices s
             ApiLog.Submitted(services.Logger, start.Id, agentName, type);
         }
 
-        return await RespondAsync(start.Id, agent, wait, created: start.Existing is null, cancellationToken).ConfigureAwait(false);
+        return start.Finished is { Finished: true } finished
+            ? ApiResponse.Json(Status(finished, agent), StatusCodes.Status200OK, ActionDocuments.StatusPath(start.Id))
+            : await RespondAsync(start.Id, agent, wait, created: start.Existing is null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The status after waiting up to <paramref name="wait"/>: 200 when finished, else 202 with the status URL.</summary>

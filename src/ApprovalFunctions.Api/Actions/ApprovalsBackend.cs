@@ -63,7 +63,8 @@ public sealed record NewAction(TokenCaller Agent, string? IdempotencyKey, byte[]
 /// <summary>The started action's id, or the action already submitted under the same key.</summary>
 /// <param name="Id">The action id.</param>
 /// <param name="Existing">The earlier action with the same agent and key; null when this call started the process.</param>
-public sealed record ActionStart(string Id, ActionSnapshot? Existing);
+/// <param name="Finished">The new action when the host finished it while starting it (allowed or denied at once), saving a read.</param>
+public sealed record ActionStart(string Id, ActionSnapshot? Existing, ActionSnapshot? Finished = null);
 
 /// <summary>One entry of the release feed.</summary>
 /// <param name="Seq">Its position in the feed.</param>

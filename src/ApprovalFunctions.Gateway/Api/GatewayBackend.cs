@@ -41,12 +41,13 @@ internal sealed class GatewayBackend(
             ApprovalProcess process = ApprovalProcess.Start(action.Action, new ProcessStart(id, action.Agent.AsAgent(), action.Region, action.Agent.AuthStrength, action.ReceivedAt));
             try
             {
+                FinishedAction? finished;
                 using (await locks.TryAcquireAsync(id, TimeSpan.FromSeconds(5), cancellationToken))
                 {
-                    await executor.StartAsync(action.Action, process, new StoredInsert(action.Agent.Id, action.IdempotencyKey, action.Body), cancellationToken);
+                    finished = await executor.StartAsync(action.Action, process, new StoredInsert(action.Agent.Id, action.IdempotencyKey, action.Body), cancellationToken);
                 }
 
-                return new ActionStart(id, null);
+                return new ActionStart(id, null, finished is null ? null : Snapshot(finished.Action, finished.Release));
             }
             catch (IdempotencyKeyTakenException) when (attempt == 0)
             {
@@ -150,7 +151,10 @@ internal sealed class GatewayBackend(
     {
         // The feed is ordered by sequence; one action's release is a small indexed lookup via the unique action_id.
         ReleaseRow? release = stored.State.ReceiptId is null ? null : (await store.ReleaseOfAsync(stored.Id, cancellationToken)).FirstOrDefault();
-        return new ActionSnapshot(stored.Id, stored.State, stored.Body, stored.Finished,
-            release is null ? null : new ReceiptReference(release.ReceiptId, release.ExpiresAt, release.Receipt), stored.Review);
+        return Snapshot(stored, release);
     }
+
+    private static ActionSnapshot Snapshot(StoredAction stored, ReleaseRow? release) =>
+        new(stored.Id, stored.State, stored.Body, stored.Finished,
+            release is null ? null : new ReceiptReference(release.ReceiptId, release.ExpiresAt, release.Receipt), stored.Review);
 }
