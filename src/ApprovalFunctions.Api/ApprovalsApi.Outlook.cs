@@ -43,7 +43,7 @@ public sealed partial class ApprovalsApi
         }
 
         ActionableMessageCaller who = press.Caller;
-        var approver = new TokenCaller(who.ObjectId, who.DisplayName, who.Email, who.AuthStrength, null, new HashSet<string>(StringComparer.Ordinal) { TokenCallers.Approver });
+        var approver = new TokenCaller(press.PersonId, who.DisplayName, who.Email, who.AuthStrength, null, new HashSet<string>(StringComparer.Ordinal) { TokenCallers.Approver });
         DecisionOutcome outcome;
         try
         {

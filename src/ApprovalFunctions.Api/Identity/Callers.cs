@@ -17,19 +17,14 @@ public static class Callers
     /// <summary>The caller as an approver deciding.</summary>
     public static ApproverIdentity AsApprover(this TokenCaller caller) => new(caller.Id, caller.DisplayName, caller.Email, caller.AuthStrength);
 
-    /// <summary>The keys an eligibility index knows this person by (lower-cased id and e-mail).</summary>
-    public static IReadOnlyCollection<string> PersonKeys(this TokenCaller caller) =>
-        caller.Email is null ? [caller.Id.ToLowerInvariant()] : [caller.Id.ToLowerInvariant(), caller.Email.ToLowerInvariant()];
+    /// <summary>The key an eligibility index knows this person by: the lower-cased immutable id.</summary>
+    public static IReadOnlyCollection<string> PersonKeys(this TokenCaller caller) => [caller.Id.ToLowerInvariant()];
 
-    /// <summary>True when <paramref name="person"/> is the caller (by id, or by e-mail address).</summary>
-    public static bool IsPerson(this TokenCaller caller, Person person) => caller.IsPerson(person.Id, person.Email);
+    /// <summary>True when <paramref name="person"/> is the caller: by the immutable id (Entra's <c>oid</c>), never by e-mail.</summary>
+    public static bool IsPerson(this TokenCaller caller, Person person) => string.Equals(person.Id, caller.Id, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>True when <paramref name="approver"/> (who decided) is the caller.</summary>
-    public static bool IsPerson(this TokenCaller caller, ApproverIdentity approver) => caller.IsPerson(approver.Id, approver.Email);
-
-    private static bool IsPerson(this TokenCaller caller, string id, string? email) =>
-        string.Equals(id, caller.Id, StringComparison.OrdinalIgnoreCase)
-        || (caller.Email is not null && string.Equals(email, caller.Email, StringComparison.OrdinalIgnoreCase));
+    /// <summary>True when <paramref name="approver"/> (who decided) is the caller, by the immutable id.</summary>
+    public static bool IsPerson(this TokenCaller caller, ApproverIdentity approver) => string.Equals(approver.Id, caller.Id, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when the caller is the agent that submitted the action.</summary>
     public static bool IsAgentOf(this TokenCaller caller, ActionSnapshot action) => caller.Is(TokenCallers.Agent) && caller.Id == action.State.Agent.Id;

@@ -703,9 +703,13 @@ public sealed class ApprovalProcess
         id is not null && (string.Equals(identity.Id, id, StringComparison.OrdinalIgnoreCase)
             || (identity.Email is not null && string.Equals(identity.Email, id, StringComparison.OrdinalIgnoreCase)));
 
+    /// <summary>
+    /// Whether the approver is this person, which grants eligibility and counts votes: by the immutable id alone (the
+    /// directory's object id; the token's <c>oid</c>), never by e-mail, which people and admins can change. The refusal
+    /// rules (requester, agent, owner, managers) also match e-mail: there a wider match only refuses more.
+    /// </summary>
     private static bool Matches(ApproverIdentity identity, Person person) =>
-        string.Equals(identity.Id, person.Id, StringComparison.OrdinalIgnoreCase)
-        || (identity.Email is not null && person.Email is not null && string.Equals(identity.Email, person.Email, StringComparison.OrdinalIgnoreCase));
+        string.Equals(identity.Id, person.Id, StringComparison.OrdinalIgnoreCase);
 
     private static bool Matches(Person person, string? id) =>
         id is not null && (string.Equals(person.Id, id, StringComparison.OrdinalIgnoreCase)

@@ -86,7 +86,7 @@ public enum ReleaseBasis
 /// <summary>A person from the directory snapshot.</summary>
 /// <param name="Id">Directory object id (or other stable id).</param>
 /// <param name="DisplayName">Display name.</param>
-/// <param name="Email">E-mail address or UPN, also accepted as the person's identity.</param>
+/// <param name="Email">E-mail address or UPN: to reach the person; never their identity (<paramref name="Id"/> is).</param>
 public sealed record Person(string Id, string? DisplayName = null, string? Email = null);
 
 /// <summary>An authenticated approver: who the caller's credentials say they are (never the request body).</summary>

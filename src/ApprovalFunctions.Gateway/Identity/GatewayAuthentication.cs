@@ -20,7 +20,8 @@ internal sealed class GatewayAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    CallerAuthentication callers) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    CallerAuthentication callers,
+    IdentitiesFile identities) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Approvals";
 
@@ -31,6 +32,8 @@ internal sealed class GatewayAuthenticationHandler(
         CallerAuthenticationResult result = await callers.AuthenticateAsync(Request, Context.RequestAborted);
         if (result.Caller is TokenCaller caller)
         {
+            // An Entra token's oid may name a person of the identities file (objectId): that person is the caller.
+            caller = result.Method == "bearer" ? caller with { Id = identities.PersonIdOf(caller.Id) } : caller;
             return AuthenticateResult.Success(new AuthenticationTicket(CallerPrincipal.ToPrincipal(caller, SchemeName), SchemeName));
         }
 

@@ -39,17 +39,28 @@ internal sealed class IdentitiesFile
         return file;
     }
 
-    public Person? FindPerson(string idOrEmail) =>
-        People.FirstOrDefault(p => string.Equals(p.Id, idOrEmail, StringComparison.OrdinalIgnoreCase) || string.Equals(p.Email, idOrEmail, StringComparison.OrdinalIgnoreCase))?.ToPerson();
+    /// <summary>
+    /// The file's id of the person an Entra token names by <paramref name="objectId"/> (<c>objectId</c> in the file);
+    /// the object id itself for anyone else. Tokens are matched by this immutable id, never by e-mail.
+    /// </summary>
+    public string PersonIdOf(string objectId) =>
+        People.FirstOrDefault(p => string.Equals(p.ObjectId, objectId, StringComparison.OrdinalIgnoreCase))?.Id ?? objectId;
+
+    /// <summary>The person with this id, object id or e-mail address (e-mail finds a person; it is never who a caller is).</summary>
+    public Person? FindPerson(string idOrEmail) => Find(idOrEmail)?.ToPerson();
 
     public IReadOnlyList<Person> GroupMembers(string group) =>
         People.Where(p => p.Groups.Contains(group, StringComparer.OrdinalIgnoreCase)).Select(p => p.ToPerson()).ToArray();
 
     public Person? ManagerOf(string idOrEmail)
     {
-        PersonEntry? person = People.FirstOrDefault(p => string.Equals(p.Id, idOrEmail, StringComparison.OrdinalIgnoreCase) || string.Equals(p.Email, idOrEmail, StringComparison.OrdinalIgnoreCase));
-        return person?.Manager is string manager ? FindPerson(manager) : null;
+        return Find(idOrEmail)?.Manager is string manager ? FindPerson(manager) : null;
     }
+
+    private PersonEntry? Find(string idOrEmail) => People.FirstOrDefault(p =>
+        string.Equals(p.Id, idOrEmail, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(p.ObjectId, idOrEmail, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(p.Email, idOrEmail, StringComparison.OrdinalIgnoreCase));
 
     private void Validate(string path)
     {
@@ -60,6 +71,11 @@ internal sealed class IdentitiesFile
             if (string.IsNullOrWhiteSpace(person.Id) || !ids.Add(person.Id))
             {
                 problems.Add($"people: missing or duplicate id {LogText.Quote(person.Id)}");
+            }
+
+            if (person.ObjectId is not null && (string.IsNullOrWhiteSpace(person.ObjectId) || !ids.Add(person.ObjectId)))
+            {
+                problems.Add($"people: {person.Id}'s objectId {LogText.Quote(person.ObjectId)} is empty or used twice");
             }
         }
 
@@ -90,7 +106,11 @@ internal sealed class IdentitiesFile
 
 internal sealed class PersonEntry
 {
+    /// <summary>The name the file uses for the person (groups, managers, <c>/dev/token</c>).</summary>
     public string Id { get; set; } = string.Empty;
+
+    /// <summary>The person's Entra object id: Entra tokens (the portal's, Outlook's) with this <c>oid</c> are this person.</summary>
+    public string? ObjectId { get; set; }
 
     public string? DisplayName { get; set; }
 

@@ -1,4 +1,5 @@
 using ApprovalFunctions.Gateway.Hosting;
+using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Microsoft365;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Microsoft365.Graph;
@@ -48,7 +49,8 @@ internal static class Microsoft365Registration
                 sp.GetRequiredService<ICardTokenLedger>()));
             services.AddSingleton(sp => Microsoft365Channels.OutlookValidator(
                 settings, sp.GetRequiredService<IHttpClientFactory>().CreateClient("oidc"), sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton<OutlookActions>();
+            services.AddSingleton(sp => new OutlookActions(
+                sp.GetRequiredService<ActionableMessageTokenValidator>(), sp.GetRequiredService<CardTokens>(), sp.GetRequiredService<IdentitiesFile>().PersonIdOf));
         }
 
         services.AddHttpClient(WorkflowsClient).AddHttpMessageHandler(sp => new RetryAfterHandler(sp.GetRequiredService<TimeProvider>()));

@@ -31,13 +31,12 @@ internal sealed record ActionSave(string Id, long ExpectedVersion, ProcessState 
     /// <summary>The masked reviewer view to store (once approvers are involved).</summary>
     public string? Review { get; init; }
 
-    /// <summary>Who may decide now (lower-cased ids and e-mails); null leaves the index as it is.</summary>
+    /// <summary>Who may decide now (lower-cased ids); null leaves the index as it is.</summary>
     public IReadOnlyCollection<string>? Eligible { get; init; }
 
-    /// <summary>The index keys of everyone who may decide now: each person's lower-cased id and e-mail.</summary>
+    /// <summary>The index keys of everyone who may decide now: each person's lower-cased immutable id (never e-mail).</summary>
     public static IReadOnlyCollection<string> EligibleKeys(IEnumerable<Person> people) =>
-        people.SelectMany(p => p.Email is null ? [p.Id.ToLowerInvariant()] : new[] { p.Id.ToLowerInvariant(), p.Email.ToLowerInvariant() })
-            .ToHashSet(StringComparer.Ordinal);
+        people.Select(p => p.Id.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>A release to add to the feed.</summary>
     public NewRelease? Release { get; init; }

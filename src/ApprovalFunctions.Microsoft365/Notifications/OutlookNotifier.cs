@@ -70,7 +70,7 @@ public sealed class OutlookNotifier : IApprovalNotifier
             }
 
             string token = _tokens.Issue(request.ActionId, request.View.ActionDigest, recipient.Email, request.Notification.Round,
-                "ct_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), _time.GetUtcNow());
+                "ct_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), _time.GetUtcNow(), recipient.Id);
             JsonObject card = ApprovalCards.Outlook(request.View, context, new OutlookCardAction(decisionUrl, _options.Originator!, token, recipient.Email));
             var message = new Message
             {

@@ -18,13 +18,15 @@ namespace ApprovalFunctions.Microsoft365.Outlook;
 /// <param name="Round">The notification round.</param>
 /// <param name="TokenId">The single-use id.</param>
 /// <param name="ExpiresAtUnix">When the token stops working (Unix seconds).</param>
+/// <param name="RecipientId">The recipient's immutable id (Entra object id); the card is theirs by this id when present.</param>
 public sealed record CardTokenClaims(
     [property: JsonPropertyName("a")] string ActionId,
     [property: JsonPropertyName("d")] string ActionDigest,
     [property: JsonPropertyName("r")] string Recipient,
     [property: JsonPropertyName("n")] int Round,
     [property: JsonPropertyName("j")] string TokenId,
-    [property: JsonPropertyName("e")] long ExpiresAtUnix)
+    [property: JsonPropertyName("e")] long ExpiresAtUnix,
+    [property: JsonPropertyName("o")] string? RecipientId = null)
 {
     /// <summary>When the token stops working.</summary>
     [JsonIgnore]
@@ -106,21 +108,26 @@ public sealed class CardTokens
         _ledger = Check.NotNull(ledger);
     }
 
-    /// <summary>A token for <paramref name="recipient"/>'s card of <paramref name="actionId"/> in <paramref name="round"/>.</summary>
-    public string Issue(string actionId, string actionDigest, string recipient, int round, string tokenId, DateTimeOffset now)
+    /// <summary>
+    /// A token for the card of <paramref name="actionId"/> in <paramref name="round"/> sent to <paramref name="recipient"/>
+    /// (e-mail) whose immutable id is <paramref name="recipientId"/>.
+    /// </summary>
+    public string Issue(string actionId, string actionDigest, string recipient, int round, string tokenId, DateTimeOffset now, string? recipientId = null)
     {
         var claims = new CardTokenClaims(
             Check.NotNullOrWhiteSpace(actionId), Check.NotNullOrWhiteSpace(actionDigest), Check.NotNullOrWhiteSpace(recipient).ToLowerInvariant(),
-            round, Check.NotNullOrWhiteSpace(tokenId), (now + Lifetime).ToUnixTimeSeconds());
+            round, Check.NotNullOrWhiteSpace(tokenId), (now + Lifetime).ToUnixTimeSeconds(), recipientId);
         string payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims, CardTokenJson.Default.CardTokenClaims));
         return payload + "." + Base64Url(Sign(payload));
     }
 
     /// <summary>
-    /// Checks <paramref name="token"/> for <paramref name="actionId"/> clicked by <paramref name="actor"/> at
-    /// <paramref name="now"/>, and records its use. Every check runs before the use is recorded.
+    /// Checks <paramref name="token"/> for <paramref name="actionId"/> clicked by the person with immutable id
+    /// <paramref name="actorId"/> and e-mail <paramref name="actor"/> at <paramref name="now"/>, and records its use.
+    /// Every check runs before the use is recorded. A token naming its recipient's id is theirs by that id alone; one
+    /// without (issued before ids were bound, valid for at most <see cref="Lifetime"/>) by e-mail.
     /// </summary>
-    public async Task<CardTokenResult> UseAsync(string? token, string actionId, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<CardTokenResult> UseAsync(string? token, string actionId, string? actorId, string actor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         CardTokenResult read = Read(token);
         if (read.Claims is not CardTokenClaims claims)
@@ -133,7 +140,10 @@ public sealed class CardTokens
             return new(claims, CardTokenFailure.WrongAction);
         }
 
-        if (!string.Equals(claims.Recipient, actor?.ToLowerInvariant(), StringComparison.Ordinal))
+        bool recipient = claims.RecipientId is string id
+            ? string.Equals(id, actorId, StringComparison.OrdinalIgnoreCase)
+            : string.Equals(claims.Recipient, actor?.ToLowerInvariant(), StringComparison.Ordinal);
+        if (!recipient)
         {
             return new(claims, CardTokenFailure.WrongRecipient);
         }

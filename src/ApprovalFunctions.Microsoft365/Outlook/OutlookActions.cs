@@ -9,7 +9,8 @@ namespace ApprovalFunctions.Microsoft365.Outlook;
 /// <param name="Claims">The card token's claims (action, digest shown, recipient, round, single-use id).</param>
 /// <param name="Decision"><c>approve</c> or <c>reject</c>.</param>
 /// <param name="Comment">The comment box's text, if any.</param>
-public sealed record OutlookAction(ActionableMessageCaller Caller, CardTokenClaims Claims, string Decision, string? Comment);
+/// <param name="PersonId">Who pressed it as the directory knows them: the object id, or the person it maps to.</param>
+public sealed record OutlookAction(ActionableMessageCaller Caller, CardTokenClaims Claims, string Decision, string? Comment, string PersonId);
 
 /// <summary>
 /// Why a press was refused: the HTTP status, the <c>CARD-ACTION-STATUS</c> message Outlook shows (no names or times, as
@@ -19,9 +20,11 @@ public sealed record OutlookRefusal(int Status, string Message, string Reason);
 
 /// <summary>
 /// Reads an <c>Action.Http</c> request for both hosts: Outlook's token, the decision in the query, the comment in the
-/// plain-text body, then the card token (checked and spent last, so a refused press never spends the card).
+/// plain-text body, then the card token (checked and spent last, so a refused press never spends the card). The presser
+/// is their Entra object id, mapped by <paramref name="personIds"/> to the directory's person id where a host's
+/// directory names people otherwise (the gateway's identities file); never their e-mail.
 /// </summary>
-public sealed class OutlookActions(ActionableMessageTokenValidator tokens, CardTokens cards)
+public sealed class OutlookActions(ActionableMessageTokenValidator tokens, CardTokens cards, Func<string, string>? personIds = null)
 {
     /// <summary>The response header with the message Outlook shows on refusal.</summary>
     public const string StatusHeader = "CARD-ACTION-STATUS";
@@ -76,7 +79,8 @@ public sealed class OutlookActions(ActionableMessageTokenValidator tokens, CardT
             return (null, new OutlookRefusal(400, "A comment is required to reject.", "reject without comment"));
         }
 
-        CardTokenResult card = await cards.UseAsync(cardToken, actionId, who.Email, now, cancellationToken).ConfigureAwait(false);
+        string personId = personIds?.Invoke(who.ObjectId) ?? who.ObjectId;
+        CardTokenResult card = await cards.UseAsync(cardToken, actionId, personId, who.Email, now, cancellationToken).ConfigureAwait(false);
         if (card.Claims is not CardTokenClaims claims || !card.IsValid)
         {
             return (null, card.Failure switch
@@ -88,7 +92,7 @@ public sealed class OutlookActions(ActionableMessageTokenValidator tokens, CardT
             });
         }
 
-        return (new OutlookAction(who, claims, decision, comment), null);
+        return (new OutlookAction(who, claims, decision, comment, personId), null);
     }
 
     /// <summary>Makes the card usable again after a failure that is not the approver's.</summary>

@@ -23,8 +23,8 @@ public sealed class ConcernsTests
     }
 
     [Fact]
-    public void Concerns_ByEmailAsTheSnapshotRecordsIt() =>
-        Assert.True(Resolved().Process.Concerns(new ApproverIdentity("some-oid", Email: "ann@contoso.com")));
+    public void Concerns_SomeoneElseWithAnApproversEmail_IsNotConcerned() =>
+        Assert.False(Resolved().Process.Concerns(new ApproverIdentity("some-oid", Email: "ann@contoso.com")));
 
     [Fact]
     public void Concerns_BeforeApproversAreResolved_OnlyTheRequesterAndOwner()

@@ -32,6 +32,7 @@ public sealed partial class OutlookDecisionTests : IAsyncLifetime
         _gateway = new GatewayFactory(new Dictionary<string, string?>
         {
             ["Gateway:PublicBaseUrl"] = "https://approvals.test",
+            ["Gateway:IdentitiesPath"] = Path.Combine(AppContext.BaseDirectory, "TestData", "identities-entra.yaml"),
             ["Microsoft365:TenantId"] = _tenant.TenantId,
             ["Microsoft365:ClientId"] = "2c7d9e1f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
             ["Microsoft365:MetadataAddress"] = _tenant.MetadataAddress,
@@ -120,7 +121,7 @@ public sealed partial class OutlookDecisionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
         Assert.Contains("already used", ActionStatus(replay), StringComparison.Ordinal);
         JsonObject status = await _gateway.Agent().StatusWhenAsync(id, s => s["approval"]?["requirements"]?[0]?["approvedBy"]?.AsArray().Count == 1);
-        Assert.Equal("oid-ann", status["approval"]!["requirements"]![0]!["approvedBy"]![0]!.GetValue<string>());
+        Assert.Equal("ann", status["approval"]!["requirements"]![0]!["approvedBy"]![0]!.GetValue<string>()); // oid-ann is Ann of the identities file
     }
 
     [Fact]

@@ -72,7 +72,8 @@ public sealed partial class NotifierTests : IAsyncLifetime
         string url = card["actions"]![0]!["url"]!.GetValue<string>();
         Assert.Equal("https://approvals.contoso.com/api/outlook/act_0123456789abcdefghijklmn?decision=approve", url);
         string token = card["actions"]![0]!["headers"]!.AsArray().Single(h => h!["name"]!.GetValue<string>() == "X-Approvals-Card-Token")!["value"]!.GetValue<string>();
-        Assert.True((await _tokens.UseAsync(token, "act_0123456789abcdefghijklmn", "ann@contoso.com", DateTimeOffset.UtcNow, default)).IsValid);
+        Assert.True((await _tokens.UseAsync(token, "act_0123456789abcdefghijklmn", AnnId, "ann@contoso.com", DateTimeOffset.UtcNow, default)).IsValid);
+        Assert.False((await _tokens.UseAsync(token, "act_0123456789abcdefghijklmn", "someone-else", "ann@contoso.com", DateTimeOffset.UtcNow, default)).IsValid, "bound to Ann's object id");
 
         Assert.Contains("Fix rows for d***@contoso.com &lt;b&gt;now&lt;/b&gt;", html, StringComparison.Ordinal);
         Assert.Contains("href=\"https://approvals.contoso.com/portal/review/act_0123456789abcdefghijklmn\"", html, StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public class CardTokensTests
     {
         CardTokens tokens = Tokens();
 
-        CardTokenResult result = await tokens.UseAsync(Issue(tokens), "act_1", "ann@contoso.com", Now.AddMinutes(5), default);
+        CardTokenResult result = await tokens.UseAsync(Issue(tokens), "act_1", null, "ann@contoso.com", Now.AddMinutes(5), default);
 
         Assert.True(result.IsValid);
         Assert.Equal("sha256:" + new string('a', 64), result.Claims!.ActionDigest);
@@ -32,8 +32,8 @@ public class CardTokensTests
         CardTokens tokens = Tokens();
         string token = Issue(tokens);
 
-        await tokens.UseAsync(token, "act_1", "ann@contoso.com", Now, default);
-        CardTokenResult again = await tokens.UseAsync(token, "act_1", "ann@contoso.com", Now, default);
+        await tokens.UseAsync(token, "act_1", null, "ann@contoso.com", Now, default);
+        CardTokenResult again = await tokens.UseAsync(token, "act_1", null, "ann@contoso.com", Now, default);
 
         Assert.Equal(CardTokenFailure.Replayed, again.Failure);
     }
@@ -43,11 +43,11 @@ public class CardTokensTests
     {
         CardTokens tokens = Tokens();
         string token = Issue(tokens);
-        CardTokenResult first = await tokens.UseAsync(token, "act_1", "ann@contoso.com", Now, default);
+        CardTokenResult first = await tokens.UseAsync(token, "act_1", null, "ann@contoso.com", Now, default);
 
         await tokens.ReleaseAsync(first.Claims!, default);
 
-        Assert.True((await tokens.UseAsync(token, "act_1", "ann@contoso.com", Now, default)).IsValid);
+        Assert.True((await tokens.UseAsync(token, "act_1", null, "ann@contoso.com", Now, default)).IsValid);
     }
 
     [Theory]
@@ -75,15 +75,39 @@ public class CardTokensTests
         CardTokenResult result = await tokens.UseAsync(
             presented,
             kind == "other-action" ? "act_2" : "act_1",
+            null,
             kind == "other-recipient" ? "bob@contoso.com" : "ann@contoso.com",
             kind == "expired" ? Now + CardTokens.Lifetime : Now,
             default);
 
         Assert.Equal(expected, result.Failure);
-        Assert.True((await tokens.UseAsync(token, "act_1", "ann@contoso.com", Now, default)).IsValid, "a refused presentation must not spend the token");
+        Assert.True((await tokens.UseAsync(token, "act_1", null, "ann@contoso.com", Now, default)).IsValid, "a refused presentation must not spend the token");
     }
 
     [Fact]
     public void Create_ShortKey_IsRefused() =>
         Assert.Throws<ArgumentException>(() => new CardTokens(new byte[16], new InMemoryCardTokenLedger()));
+
+    [Fact]
+    public async Task UseAsync_TokenBoundToAnObjectId_IsTheirsByIdEvenWhenTheirEmailChanged()
+    {
+        var tokens = new CardTokens(new byte[32], new InMemoryCardTokenLedger());
+        string token = tokens.Issue("act_1", "sha256:" + new string('a', 64), "ann@contoso.com", 1, "ct_1", Now, recipientId: "oid-ann");
+
+        CardTokenResult renamed = await tokens.UseAsync(token, "act_1", "oid-ann", "ann.smith@contoso.com", Now, default);
+
+        Assert.True(renamed.IsValid);
+        Assert.Equal("oid-ann", renamed.Claims!.RecipientId);
+    }
+
+    [Fact]
+    public async Task UseAsync_TokenBoundToAnObjectId_RefusesSomeoneElseWithTheRecipientsOldEmail()
+    {
+        var tokens = new CardTokens(new byte[32], new InMemoryCardTokenLedger());
+        string token = tokens.Issue("act_1", "sha256:" + new string('a', 64), "ann@contoso.com", 1, "ct_1", Now, recipientId: "oid-ann");
+
+        CardTokenResult other = await tokens.UseAsync(token, "act_1", "oid-mallory", "ann@contoso.com", Now, default);
+
+        Assert.Equal(CardTokenFailure.WrongRecipient, other.Failure);
+    }
 }
