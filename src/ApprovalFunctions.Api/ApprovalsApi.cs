@@ -38,7 +38,7 @@ public sealed partial class ApprovalsApi(ApprovalsBackend backend, ApiServices s
         Check.NotNull(request);
         if (!Check.NotNull(caller).Is(TokenCallers.Agent))
         {
-            return ApiProblems.Forbidden("Submitting actions needs the agent role.");
+            return ApiProblems.Forbidden("Submitting actions needs the agent role, which only app-only tokens (client credentials) or agent API keys carry; a user's token never does.");
         }
 
         (TimeSpan wait, ApiResponse? badWait) = Wait(request);

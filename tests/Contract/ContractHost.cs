@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using ApprovalFunctions.Tests.Shared;
+using Microsoft.IdentityModel.Tokens;
 
 namespace ApprovalFunctions.Tests.Contract;
 
@@ -34,6 +36,9 @@ public enum Who
 
     /// <summary>Audrey, an auditor.</summary>
     Auditor,
+
+    /// <summary>Mallory, who signs in with Ann's e-mail address but is somebody else (another object id).</summary>
+    Mallory,
 }
 
 /// <summary>
@@ -63,10 +68,14 @@ public interface IContractHost
 
 /// <summary>
 /// A host whose machines (agents, the executor) authenticate with <see cref="ContractWorld.Machines"/>' API keys and
-/// whose people with a bearer token the host issues its own way (<see cref="PersonToken"/>).
+/// whose people with Entra-shaped bearer tokens from a local OpenID issuer the host trusts (<see cref="Entra"/>): the
+/// same tokens, forged and honest, for both hosts.
 /// </summary>
 public abstract class ContractHostBase : IContractHost
 {
+    /// <summary>The audience the host accepts.</summary>
+    public const string Audience = "api://approvals-contract";
+
     /// <inheritdoc />
     public abstract string Name { get; }
 
@@ -76,11 +85,20 @@ public abstract class ContractHostBase : IContractHost
     /// <inheritdoc />
     public abstract HttpClient Client { get; }
 
+    /// <summary>The trusted issuer (Entra ID in production).</summary>
+    internal abstract LocalOpenIdIssuer Entra { get; }
+
+    /// <summary>The host's current time (tokens are issued relative to it).</summary>
+    public abstract DateTimeOffset Now { get; }
+
     /// <inheritdoc />
     public virtual Task LetTimePassAsync(TimeSpan time) => Task.Delay(time);
 
     /// <inheritdoc />
     public string IdOf(Who who) => IsMachine(who) ? ContractWorld.Machine(who).Id : ContractWorld.Person(who).Id;
+
+    /// <summary>The Entra object id of a person (the <c>oid</c> of their tokens).</summary>
+    public virtual string ObjectIdOf(Who who) => ContractWorld.Person(who).Id;
 
     /// <inheritdoc />
     public void SignIn(HttpRequestMessage request, Who who)
@@ -99,8 +117,30 @@ public abstract class ContractHostBase : IContractHost
         request.Headers.Authorization = ContractRequests.Bearer(PersonToken(who));
     }
 
-    /// <summary>A bearer token for the person <paramref name="who"/> (with the auditor role for <see cref="Who.Auditor"/>).</summary>
-    protected abstract string PersonToken(Who who);
+    /// <summary>
+    /// A delegated token for <paramref name="who"/> as Entra issues it to the portal: object id, name, UPN, the decide
+    /// scope, the auditor app role for the auditor; <paramref name="change"/> edits the claims (abuse tests).
+    /// </summary>
+    public string PersonToken(Who who, Action<Dictionary<string, object>>? change = null, SecurityKey? key = null, string audience = Audience,
+        DateTimeOffset? notBefore = null, DateTimeOffset? expires = null, string? issuer = null)
+    {
+        (_, string name, string email, _) = ContractWorld.Person(who);
+        var claims = new Dictionary<string, object>
+        {
+            ["oid"] = ObjectIdOf(who),
+            ["sub"] = ObjectIdOf(who),
+            ["name"] = name,
+            ["preferred_username"] = email,
+            ["scp"] = "Approvals.Decide",
+        };
+        if (who == Who.Auditor)
+        {
+            claims["roles"] = new[] { "Approvals.Auditor" };
+        }
+
+        change?.Invoke(claims);
+        return Entra.Token(audience, claims, notBefore ?? Now.AddMinutes(-5), expires ?? Now.AddHours(1), key, issuer);
+    }
 
     private static bool IsMachine(Who who) => who is Who.Agent or Who.OtherAgent or Who.Executor;
 }
@@ -122,6 +162,7 @@ public static class ContractWorld
         ("bob", "Bob Approver", "bob@contoso.test", [Group]),
         ("sam", "Sam Stranger", "sam@contoso.test", []),
         ("aud", "Audrey Auditor", "aud@contoso.test", []),
+        ("mallory", "Mallory", "ann@contoso.test", []),
     ];
 
     /// <summary>The agents and the executor: id, role, key.</summary>
@@ -168,6 +209,7 @@ public static class ContractWorld
         Who.Bob => People[2],
         Who.Sam => People[3],
         Who.Auditor => People[4],
+        Who.Mallory => People[5],
         _ => throw new ArgumentOutOfRangeException(nameof(who), who, "not a person"),
     };
 

@@ -2,6 +2,7 @@ using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Tests.Support;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Tests.Contract;
+using ApprovalFunctions.Tests.Shared;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Contract;
 
@@ -20,28 +21,12 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 
     public override HttpClient Client => _app.Client;
 
+    internal override LocalOpenIdIssuer Entra => _app.Issuer;
+
+    public override DateTimeOffset Now => DateTimeOffset.UtcNow;
+
     public async Task InitializeAsync() =>
-        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines);
-
-    /// <summary>An Entra-shaped delegated token (object id, name, UPN, the decide scope; the auditor app role for the auditor).</summary>
-    protected override string PersonToken(Who who)
-    {
-        (string id, string name, string email, _) = ContractWorld.Person(who);
-        var claims = new Dictionary<string, object>
-        {
-            ["oid"] = id,
-            ["sub"] = id,
-            ["name"] = name,
-            ["preferred_username"] = email,
-            ["scp"] = "Approvals.Decide",
-        };
-        if (who == Who.Auditor)
-        {
-            claims["roles"] = new[] { "Approvals.Auditor" };
-        }
-
-        return _app.Issuer.Token(FunctionsHttpHost.Audience, claims);
-    }
+        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines, Audience);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -70,3 +55,5 @@ public sealed class FunctionsCancelContract(FunctionsContractHost host) : Cancel
 public sealed class FunctionsInboxContract(FunctionsContractHost host) : InboxContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsPublicContract(FunctionsContractHost host) : PublicContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsAbuseContract(FunctionsContractHost host) : AbuseContract(host), IClassFixture<FunctionsContractHost>;

@@ -98,15 +98,21 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
 
     /// <summary>
     /// Starts the app with <paramref name="policies"/> (default <see cref="TestPolicies.Default"/>), <paramref name="directory"/>
-    /// (default <see cref="TestDirectory"/>) and, besides the test keys, the API keys in <paramref name="apiKeys"/>.
+    /// (default <see cref="TestDirectory"/>), besides the test keys the API keys in <paramref name="apiKeys"/>, and
+    /// <paramref name="audience"/> accepted besides <see cref="Audience"/>.
     /// </summary>
-    public static async Task<FunctionsHttpHost> StartAsync(string? policies = null, IDirectoryLookup? directory = null, IEnumerable<(string Id, string Role, string Key)>? apiKeys = null)
+    public static async Task<FunctionsHttpHost> StartAsync(
+        string? policies = null, IDirectoryLookup? directory = null, IEnumerable<(string Id, string Role, string Key)>? apiKeys = null, string? audience = null)
     {
         LocalOpenIdIssuer issuer = await LocalOpenIdIssuer.StartAsync();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         string policy = Path.Combine(Path.GetTempPath(), $"approvals-functions-tests-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(policy, policies ?? TestPolicies.Default);
         Dictionary<string, string?> settings = Settings(issuer, key.ExportPkcs8PrivateKeyPem(), policy);
+        if (audience is not null)
+        {
+            settings["Approvals:Issuers:0:Audiences:1"] = audience;
+        }
         foreach ((int index, (string id, string role, string apiKey)) in (apiKeys ?? []).Index())
         {
             settings[$"Approvals:ApiKeys:{index + 3}:Id"] = id;

@@ -1,17 +1,20 @@
 using System.Text;
-using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Gateway.Tests.Support;
 using ApprovalFunctions.Tests.Contract;
+using ApprovalFunctions.Tests.Shared;
 
 namespace ApprovalFunctions.Gateway.Tests.Contract;
 
-/// <summary>The gateway under the contract: the real app (WebApplicationFactory) with the contract world's identities file and policy.</summary>
+/// <summary>
+/// The gateway under the contract: the real app (WebApplicationFactory) with the contract world's identities file (each
+/// person with an Entra object id) and policy, trusting a local OpenID issuer as Entra ID.
+/// </summary>
 public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
 {
     private readonly TempDirectory _files = new();
     private GatewayFactory _gateway = null!;
-
     private HttpClient _client = null!;
+    private LocalOpenIdIssuer _entra = null!;
 
     public override string Name => "gateway";
 
@@ -19,13 +22,30 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
 
     public override HttpClient Client => _client;
 
+    internal override LocalOpenIdIssuer Entra => _entra;
+
+    public override DateTimeOffset Now => _gateway.Clock.GetUtcNow();
+
+    /// <summary>The identities file names people by short ids and maps their Entra object ids to them.</summary>
+    public override string ObjectIdOf(Who who) => "oid-" + ContractWorld.Person(who).Id;
+
     public async Task InitializeAsync()
     {
         string policy = Path.Combine(_files.Path, "contract.yaml");
         string identities = Path.Combine(_files.Path, "identities.yaml");
         await File.WriteAllTextAsync(policy, ContractWorld.Policy);
         await File.WriteAllTextAsync(identities, IdentitiesYaml());
-        _gateway = new GatewayFactory(new Dictionary<string, string?> { ["Gateway:IdentitiesPath"] = identities }, policies: policy);
+        _entra = await LocalOpenIdIssuer.StartAsync();
+        _gateway = new GatewayFactory(
+            new Dictionary<string, string?>
+            {
+                ["Gateway:IdentitiesPath"] = identities,
+                ["Identity:Issuers:0:MetadataAddress"] = _entra.MetadataAddress,
+                ["Identity:Issuers:0:TenantId"] = _entra.TenantId,
+                ["Identity:Issuers:0:Audiences:0"] = Audience,
+                ["Identity:Issuers:0:RequireHttpsMetadata"] = "false",
+            },
+            policies: policy);
         _client = _gateway.CreateClient();
     }
 
@@ -36,17 +56,11 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>A development token from the gateway's own issuer, as the portal gets one in development mode.</summary>
-    protected override string PersonToken(Who who)
-    {
-        PersonEntry person = _gateway.Service<IdentitiesFile>().People.Single(p => p.Id == ContractWorld.Person(who).Id);
-        return _gateway.Service<DevIssuer>().TokenFor(person, who == Who.Auditor, _gateway.Clock.GetUtcNow());
-    }
-
     public async Task DisposeAsync()
     {
         _client.Dispose();
         await _gateway.DisposeAsync();
+        await _entra.DisposeAsync();
         _files.Dispose();
     }
 
@@ -56,7 +70,7 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
         var yaml = new StringBuilder("people:\n");
         foreach ((string id, string name, string email, string[] groups) in ContractWorld.People)
         {
-            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: {id}, displayName: {name}, email: {email}, groups: [{string.Join(", ", groups)}] }}\n");
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"  - {{ id: {id}, objectId: oid-{id}, displayName: {name}, email: {email}, groups: [{string.Join(", ", groups)}] }}\n");
         }
 
         yaml.Append("auditors: [").Append(ContractWorld.Person(Who.Auditor).Id).Append("]\nagents:\n");
@@ -86,3 +100,5 @@ public sealed class GatewayCancelContract(GatewayContractHost host) : CancelCont
 public sealed class GatewayInboxContract(GatewayContractHost host) : InboxContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayPublicContract(GatewayContractHost host) : PublicContract(host), IClassFixture<GatewayContractHost>;
+
+public sealed class GatewayAbuseContract(GatewayContractHost host) : AbuseContract(host), IClassFixture<GatewayContractHost>;
