@@ -53,6 +53,12 @@ public interface IContractHost
     /// <summary>True when executors read a release feed over HTTP (the gateway); false when it is a queue (the Functions app).</summary>
     bool HasReleaseFeed { get; }
 
+    /// <summary>
+    /// True when every refused decision reaches the process and is counted (the gateway); false when refusals past the
+    /// audit limit are not delivered, since each would grow the instance's history (the Functions app).
+    /// </summary>
+    bool CountsEveryRefusal { get; }
+
     /// <summary>A client without credentials.</summary>
     HttpClient Client { get; }
 
@@ -81,6 +87,9 @@ public abstract class ContractHostBase : IContractHost
 
     /// <inheritdoc />
     public abstract bool HasReleaseFeed { get; }
+
+    /// <inheritdoc />
+    public abstract bool CountsEveryRefusal { get; }
 
     /// <inheritdoc />
     public abstract HttpClient Client { get; }

@@ -583,6 +583,13 @@ public sealed class ApprovalProcess
         return sealsTrail ? s with { Status = ProcessStatus.Completed } : s;
     }
 
+    /// <summary>
+    /// Whether a refused decision by <paramref name="callerId"/> would still be audited (the first
+    /// <see cref="MaxAuditedRefusalsPerCaller"/> per caller, for <see cref="MaxTrackedCallers"/> callers). Past that a
+    /// refusal only counts, so a host whose every delivered event costs history (Durable) need not deliver it.
+    /// </summary>
+    public bool AuditsRefusalOf(string callerId) => AuditsRefusalOf(State, Check.NotNull(callerId));
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     /// <summary>Whether a refusal of <paramref name="callerId"/>'s decision is still audited (and remembered).</summary>

@@ -97,10 +97,13 @@ internal sealed class DurableBackend(DurableTaskClient client, IProcessStateStor
     public override async Task<DecisionVerdict> DecideAsync(ActionSnapshot action, DecisionReceived decision, CancellationToken cancellationToken)
     {
         // Judged on the state the caller saw; the orchestration judges again when the event arrives, so two approvers
-        // answering at once are settled there. Refusals reach it too (it audits them); duplicates change nothing. An
-        // instance not started yet keeps the event until it waits for one.
-        DecisionVerdict verdict = ApprovalProcess.FromState(action.State).Judge(decision);
-        if (verdict.Kind != VerdictKind.Duplicate && !action.Finished)
+        // answering at once are settled there. Refusals reach it while it still audits them; later ones would only
+        // grow the instance's history (one event each), so a flood costs at most the audit limit per caller. An
+        // instance not started yet keeps the event until it waits for one. Duplicates change nothing.
+        ApprovalProcess process = ApprovalProcess.FromState(action.State);
+        DecisionVerdict verdict = process.Judge(decision);
+        bool counts = verdict.Kind == VerdictKind.Accepted || (verdict.Kind == VerdictKind.Refused && process.AuditsRefusalOf(decision.Approver.Id));
+        if (counts && !action.Finished)
         {
             await client.RaiseEventAsync(action.Id, ApprovalOrchestrator.EventName, CoreJson.Serialize(decision), cancellationToken).ConfigureAwait(false);
         }

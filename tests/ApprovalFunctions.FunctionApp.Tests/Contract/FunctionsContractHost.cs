@@ -17,6 +17,8 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 
     public override string Name => "functions";
 
+    public override bool CountsEveryRefusal => false;
+
     public override bool HasReleaseFeed => false;
 
     public override HttpClient Client => _app.Client;

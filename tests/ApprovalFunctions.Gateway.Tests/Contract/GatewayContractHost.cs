@@ -18,6 +18,8 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
 
     public override string Name => "gateway";
 
+    public override bool CountsEveryRefusal => true;
+
     public override bool HasReleaseFeed => true;
 
     public override HttpClient Client => _client;
