@@ -71,7 +71,8 @@ internal sealed class DurableBackend(DurableTaskClient client, IProcessStateStor
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id).WithDedupeStatuses(Existing), cancellationToken).ConfigureAwait(false);
+                nameof(ApprovalOrchestrator), input,
+                new StartOrchestrationOptions(id).WithDedupeStatuses(Existing) with { Version = OrchestrationVersions.Current }, cancellationToken).ConfigureAwait(false);
             return new ActionStart(id, null);
         }
         catch (OrchestrationAlreadyExistsException)

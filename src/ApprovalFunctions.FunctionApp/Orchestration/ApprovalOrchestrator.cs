@@ -24,9 +24,16 @@ public static class ApprovalOrchestrator
     /// <summary>A bound on all steps of an instance (a process takes a few dozen; this only stops a bug from looping forever).</summary>
     public const int MaxSteps = 100_000;
 
-    /// <summary>Runs the process for the action in the input; returns the outcome's name.</summary>
+    /// <summary>
+    /// Runs the process for the action in the input with the build of the instance's version
+    /// (<see cref="OrchestrationVersions"/>): an instance keeps the code it started with across deployments.
+    /// </summary>
     [Function(nameof(ApprovalOrchestrator))]
-    public static async Task<string> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    public static Task<string> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        OrchestrationVersions.Run(context, OrchestrationVersions.Builds);
+
+    /// <summary>The orchestration as version 1.0 (the current build): Core's process, step by step; returns the outcome's name.</summary>
+    public static async Task<string> RunV1Async(TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         ApprovalInput input = context.GetInput<ApprovalInput>() ?? throw new InvalidOperationException("The orchestration has no input.");

@@ -67,7 +67,8 @@ internal sealed class DurableApp : IAsyncDisposable
 
     /// <summary>Starts the engine with the orchestrator and activities of the app.</summary>
     public static async Task<DurableApp> StartAsync(string policyYaml = TestPolicies.Default, IAuditStoreWithFiles? audit = null,
-        IEnumerable<IApprovalNotifier>? notifiers = null, TimeSpan? receiptLifetime = null, DurableTiming? timing = null)
+        IEnumerable<IApprovalNotifier>? notifiers = null, TimeSpan? receiptLifetime = null, DurableTiming? timing = null,
+        Func<TaskOrchestrationContext, Task<string>>? orchestrator = null, Action<DurableTaskRegistry>? register = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var issuer = new ReceiptIssuer(new ReceiptIssuerOptions
@@ -83,7 +84,11 @@ internal sealed class DurableApp : IAsyncDisposable
         var steps = new ActivitySteps(PolicySet.Load([new PolicySource("policy.yaml", policyYaml)]), new ApproverResolution(TestDirectory.Instance),
             notifiers ?? [], new Masker(new MaskingOptions()), issuer, audit, releases, States, new PublicLinks(BaseUrl));
         // APPROVALS_DURABLE_LOG=1 shows the engine's and the orchestrator's logs (for debugging a test).
-        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(registry => Register(registry, steps, faults), new DurableTaskTestHostOptions
+        DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(registry =>
+        {
+            Register(registry, steps, faults, orchestrator);
+            register?.Invoke(registry);
+        }, new DurableTaskTestHostOptions
         {
             LoggerFactory = Environment.GetEnvironmentVariable("APPROVALS_DURABLE_LOG") == "1"
                 ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
@@ -93,9 +98,9 @@ internal sealed class DurableApp : IAsyncDisposable
     }
 
     /// <summary>The registrations the Functions app's attributes make: the same names, the same activity code.</summary>
-    internal static void Register(DurableTaskRegistry registry, ActivitySteps steps, ActivityFaults faults)
+    internal static void Register(DurableTaskRegistry registry, ActivitySteps steps, ActivityFaults faults, Func<TaskOrchestrationContext, Task<string>>? orchestrator = null)
     {
-        registry.AddOrchestratorFunc<ApprovalInput, string>(nameof(ApprovalOrchestrator), (context, input) => ApprovalOrchestrator.RunAsync(context));
+        registry.AddOrchestratorFunc<ApprovalInput, string>(nameof(ApprovalOrchestrator), (context, input) => (orchestrator ?? ApprovalOrchestrator.RunAsync)(context));
         registry.AddActivityFunc<StepInput, string>(nameof(ApprovalActivities.WriteAudit),
             (_, input) => faults.RunAsync(nameof(ApprovalActivities.WriteAudit), () => steps.WriteAuditAsync(input, CancellationToken.None)));
         registry.AddActivityFunc<StepInput, string>(nameof(ApprovalActivities.EvaluatePolicy),
@@ -121,12 +126,12 @@ internal sealed class DurableApp : IAsyncDisposable
     }
 
     /// <summary>Starts an approval as the submit function does (instance id = action id).</summary>
-    public async Task<ApprovalInput> SubmitAsync(string actionJson, string? id = null, string agentId = "agent-etl", string? owner = "owner-olga")
+    public async Task<ApprovalInput> SubmitAsync(string actionJson, string? id = null, string agentId = "agent-etl", string? owner = "owner-olga", string? version = null)
     {
         id ??= "act_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         ActionRequest action = ActionParser.Parse(actionJson).Action ?? throw new ArgumentException("The test action does not parse.", nameof(actionJson));
         var input = new ApprovalInput(id, actionJson, agentId, owner, "mfa", action.Region ?? "westeurope", DateTimeOffset.UtcNow, _timing);
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id));
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id) { Version = version });
         return input;
     }
 

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using ApprovalFunctions.Core.Process;
+using ApprovalFunctions.FunctionApp.Orchestration;
+using ApprovalFunctions.FunctionApp.Tests.Support;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using static ApprovalFunctions.FunctionApp.Tests.Support.TestDirectory;
+
+namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
+
+/// <summary>
+/// Deployments that change the orchestration, on the real engine: instances keep the build of the version they started
+/// with (<see cref="OrchestrationVersions"/>), so an instance waiting for approvers when the next build ships finishes
+/// on it, while new instances take the new steps.
+/// </summary>
+public sealed class VersioningTests : IAsyncLifetime
+{
+    private const string Next = "2.0";
+    private const string Announce = "AnnounceToChannel";
+    private readonly ConcurrentBag<string> _announced = [];
+    private IReadOnlyDictionary<string, Func<TaskOrchestrationContext, Task<string>>> _deployed = OrchestrationVersions.Builds;
+    private DurableApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await DurableApp.StartAsync(
+        orchestrator: context => OrchestrationVersions.Run(context, _deployed),
+        register: registry => registry.AddActivityFunc<string, string>(Announce, (_, id) =>
+        {
+            _announced.Add(id);
+            return Task.FromResult(id);
+        }));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Upgrade_InstanceWaitingWhenTheNextBuildShips_FinishesOnItAndNewInstancesTakeTheNewStep()
+    {
+        ApprovalInput old = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: OrchestrationVersions.Current);
+        await _app.WaitForPendingAsync(old.ActionId);
+
+        // The next build: the current version unchanged, and a new version that announces each action before running it.
+        _deployed = new Dictionary<string, Func<TaskOrchestrationContext, Task<string>>>(OrchestrationVersions.Builds)
+        {
+            [Next] = async context =>
+            {
+                await context.CallActivityAsync<string>(Announce, context.InstanceId);
+                return await ApprovalOrchestrator.RunV1Async(context);
+            },
+        };
+        ApprovalInput fresh = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: Next);
+        await _app.WaitForPendingAsync(fresh.ActionId);
+        await _app.DecideAsync(old, Dan, ApprovalChoice.Approve);
+        await _app.DecideAsync(fresh, Dan, ApprovalChoice.Approve);
+
+        Assert.Equal("released", (await _app.CompletionAsync(old.ActionId)).ReadOutputAs<string>());
+        Assert.Equal("released", (await _app.CompletionAsync(fresh.ActionId)).ReadOutputAs<string>());
+        Assert.Equal([fresh.ActionId], _announced);
+        Assert.Single(_app.Releases.Of(old.ActionId));
+        Assert.Single(_app.Releases.Of(fresh.ActionId));
+    }
+
+    [Fact]
+    public async Task Run_InstanceWithoutAVersion_RunsAsTheFirstVersion()
+    {
+        ApprovalInput unversioned = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
+
+        Assert.Equal("released", (await _app.CompletionAsync(unversioned.ActionId)).ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task Run_VersionThisBuildDoesNotHave_FailsNamingItInsteadOfReplayingWithOtherCode()
+    {
+        ApprovalInput future = await _app.SubmitAsync(TestPolicies.Action("crm.read"), version: "9.0");
+
+        OrchestrationMetadata done = await _app.CompletionAsync(future.ActionId);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        Assert.Contains("version 9.0", done.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(_app.Releases.Of(future.ActionId));
+    }
+
+    [Fact]
+    public void HostJson_StampsNewInstancesWithTheCurrentVersion()
+    {
+        string root = typeof(VersioningTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        JsonNode durable = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "host.json")))!["extensions"]!["durableTask"]!;
+
+        Assert.Equal(OrchestrationVersions.Current, durable["defaultVersion"]!.GetValue<string>());
+        Assert.Equal("CurrentOrOlder", durable["versionMatchStrategy"]!.GetValue<string>());
+        Assert.Contains(OrchestrationVersions.Current, OrchestrationVersions.Builds.Keys);
+    }
+}
