@@ -51,7 +51,7 @@ public abstract class CancelContract(IContractHost host)
     [Fact]
     public async Task Cancel_AFinishedAction_Is409NotPending()
     {
-        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT10S");
+        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT30S");
 
         Answer answer = await host.SendAsync(Who.Agent, HttpMethod.Post, $"/api/actions/{released.Text("id")}/cancel");
 

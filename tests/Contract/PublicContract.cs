@@ -74,7 +74,7 @@ public abstract class PublicContract(IContractHost host)
     [Fact]
     public async Task Releases_ForAnExecutor_AreTheFeedOrSayWhereTheQueueIs()
     {
-        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT10S");
+        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT30S");
 
         Answer feed = await host.GetAsync(Who.Executor, "/api/releases?after=0&limit=500");
 

@@ -8,7 +8,7 @@ public abstract class SubmitContract(IContractHost host)
     [Fact]
     public async Task Submit_AllowedAction_IsReleasedWithAReceiptForTheAgent()
     {
-        Answer answer = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT10S");
+        Answer answer = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT30S");
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal("released", answer.Text("outcome"));
@@ -20,7 +20,7 @@ public abstract class SubmitContract(IContractHost host)
     [Fact]
     public async Task Submit_DeniedAction_Is200WithThePolicyReason()
     {
-        Answer answer = await host.SubmitAsync(ContractWorld.Action("db.table.delete"), wait: "PT10S");
+        Answer answer = await host.SubmitAsync(ContractWorld.Action("db.table.delete"), wait: "PT30S");
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal("denied", answer.Text("outcome"));

@@ -52,7 +52,7 @@ public abstract class VisibilityContract(IContractHost host)
     [Fact]
     public async Task Status_AuditorSeesTheReviewAndTheReceipt()
     {
-        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT10S");
+        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT30S");
 
         Answer asAuditor = await host.GetAsync(Who.Auditor, $"/api/actions/{released.Text("id")}");
 
@@ -78,7 +78,7 @@ public abstract class VisibilityContract(IContractHost host)
     [Fact]
     public async Task Audit_AuditorGetsRecordsAndOthersATimeline()
     {
-        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT10S");
+        Answer released = await host.SubmitAsync(ContractWorld.Action("crm.contact.read"), wait: "PT30S");
         string id = released.Text("id")!;
 
         JsonObject records = await AuditWhenAsync(Who.Auditor, id, "records", "completed");

@@ -32,8 +32,20 @@ public static class ApprovalOrchestrator
     public static Task<string> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
         OrchestrationVersions.Run(context, OrchestrationVersions.Builds);
 
-    /// <summary>The orchestration as version 1.0 (the current build): Core's process, step by step; returns the outcome's name.</summary>
-    public static async Task<string> RunV1Async(TaskOrchestrationContext context)
+    /// <summary>Version 1.0: Core's process, step by step, with a new durable timer for every wait; returns the outcome's name.</summary>
+    public static Task<string> RunV1Async(TaskOrchestrationContext context) => RunAsync(context, timer: null);
+
+    /// <summary>
+    /// Version 2.0: as 1.0, but one durable timer per deadline, kept across the events that arrive before it, so an
+    /// instance's history grows by the raised event alone for each decision (1.0 also created and cancelled a timer).
+    /// </summary>
+    public static async Task<string> RunV2Async(TaskOrchestrationContext context)
+    {
+        using var timer = new WaitTimer();
+        return await RunAsync(context, timer);
+    }
+
+    private static async Task<string> RunAsync(TaskOrchestrationContext context, WaitTimer? timer)
     {
         ArgumentNullException.ThrowIfNull(context);
         ApprovalInput input = context.GetInput<ApprovalInput>() ?? throw new InvalidOperationException("The orchestration has no input.");
@@ -49,7 +61,7 @@ public static class ApprovalOrchestrator
             {
                 case AwaitDecisionStep wait:
                     await run.CheckpointAsync(process, receipt);
-                    process = await AwaitAsync(context, process, wait, run.Log);
+                    process = await AwaitAsync(context, process, wait, run.Log, timer);
                     break;
 
                 case ReleaseStep release:
@@ -57,6 +69,7 @@ public static class ApprovalOrchestrator
                     break;
 
                 case FinishStep finish:
+                    timer?.Cancel();
                     await run.CheckpointAsync(process, receipt);
                     string outcome = CoreJson.Name(finish.Outcome);
                     Log.Finished(run.Log, input.ActionId, outcome);
@@ -88,8 +101,9 @@ public static class ApprovalOrchestrator
     /// passed (it was raised before the orchestrator got here; Core judges its own time against the deadline); otherwise
     /// the event races a durable timer, and the loser is cancelled so no waiter or timer is left behind. The cancellation
     /// is synchronous on purpose: <c>CancelAsync</c> would resume the orchestrator on the thread pool, outside its episode.
+    /// With a <paramref name="kept"/> timer (version 2.0) the timer outlives an event that wins, for the next wait.
     /// </summary>
-    private static async Task<ApprovalProcess> AwaitAsync(TaskOrchestrationContext context, ApprovalProcess process, AwaitDecisionStep wait, ILogger log)
+    private static async Task<ApprovalProcess> AwaitAsync(TaskOrchestrationContext context, ApprovalProcess process, AwaitDecisionStep wait, ILogger log, WaitTimer? kept)
     {
         using var cancel = new CancellationTokenSource();
         Task<string> decision = context.WaitForExternalEvent<string>(EventName, cancel.Token);
@@ -98,10 +112,11 @@ public static class ApprovalOrchestrator
             if (wait.Until <= Now(context))
             {
                 cancel.Cancel();
+                kept?.Cancel();
                 return process.Apply(new TimerFired(Now(context)));
             }
 
-            Task timer = context.CreateTimer(wait.Until.UtcDateTime, cancel.Token);
+            Task timer = kept?.Until(context, wait.Until) ?? context.CreateTimer(wait.Until.UtcDateTime, cancel.Token);
             Task first = await Task.WhenAny(decision, timer);
             cancel.Cancel();
             if (first == timer)
@@ -195,6 +210,39 @@ public static class ApprovalOrchestrator
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 
     /// <summary>One execution: the context, its input and timing, and the calls that wait out outages.</summary>
+    /// <summary>The durable timer of the current deadline, created once and kept until it fires or the deadline changes.</summary>
+    private sealed class WaitTimer : IDisposable
+    {
+        private DateTimeOffset _until;
+        private Task? _timer;
+        private CancellationTokenSource? _cancel;
+
+        /// <summary>The timer for <paramref name="until"/>: the one already running for it, or a new one.</summary>
+        public Task Until(TaskOrchestrationContext context, DateTimeOffset until)
+        {
+            if (_timer is null || _timer.IsCompleted || _until != until)
+            {
+                Cancel();
+                _cancel = new CancellationTokenSource();
+                _timer = context.CreateTimer(until.UtcDateTime, _cancel.Token);
+                _until = until;
+            }
+
+            return _timer;
+        }
+
+        /// <summary>Cancels the running timer, if any (synchronously, as every cancellation in an orchestrator).</summary>
+        public void Cancel()
+        {
+            _cancel?.Cancel();
+            _cancel?.Dispose();
+            (_cancel, _timer) = (null, null);
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => Cancel();
+    }
+
     private sealed class Run(TaskOrchestrationContext context, ApprovalInput input)
     {
         private DateTimeOffset? _outageSince;

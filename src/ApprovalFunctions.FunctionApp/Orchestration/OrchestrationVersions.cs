@@ -12,17 +12,21 @@ namespace ApprovalFunctions.FunctionApp.Orchestration;
 /// </summary>
 public static class OrchestrationVersions
 {
-    /// <summary>The first release.</summary>
+    /// <summary>The first release: a new durable timer for every wait.</summary>
     public const string V1 = "1.0";
 
+    /// <summary>One durable timer per deadline, kept across the events that arrive before it.</summary>
+    public const string V2 = "2.0";
+
     /// <summary>The version new instances start with.</summary>
-    public const string Current = V1;
+    public const string Current = V2;
 
     /// <summary>Every version this build can run, with its orchestration.</summary>
     public static readonly IReadOnlyDictionary<string, Func<TaskOrchestrationContext, Task<string>>> Builds =
         new Dictionary<string, Func<TaskOrchestrationContext, Task<string>>>(StringComparer.Ordinal)
         {
             [V1] = ApprovalOrchestrator.RunV1Async,
+            [V2] = ApprovalOrchestrator.RunV2Async,
         };
 
     /// <summary>

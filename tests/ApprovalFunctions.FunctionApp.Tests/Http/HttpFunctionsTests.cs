@@ -40,7 +40,7 @@ public sealed class HttpFunctionsTests : IAsyncLifetime
     [Fact]
     public async Task Submit_AllowedWithWait_200WithTheFinalResult()
     {
-        (HttpStatusCode status, JsonObject body) = await SendAsync(FunctionsHttpHost.AsAgent(HttpMethod.Post, "/api/actions?wait=PT10S", TestPolicies.Action("crm.read")));
+        (HttpStatusCode status, JsonObject body) = await SendAsync(FunctionsHttpHost.AsAgent(HttpMethod.Post, "/api/actions?wait=PT30S", TestPolicies.Action("crm.read")));
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("released", body["outcome"]!.GetValue<string>());
@@ -50,7 +50,7 @@ public sealed class HttpFunctionsTests : IAsyncLifetime
     public async Task Submit_SameKeyAgain_SameActionEvenAfterItCompleted_OtherBody409()
     {
         string action = TestPolicies.Action("crm.read", key: "read-once");
-        (_, JsonObject first) = await SendAsync(FunctionsHttpHost.AsAgent(HttpMethod.Post, "/api/actions?wait=PT10S", action));
+        (_, JsonObject first) = await SendAsync(FunctionsHttpHost.AsAgent(HttpMethod.Post, "/api/actions?wait=PT30S", action));
         string id = first["id"]!.GetValue<string>();
         await WaitForStatusAsync(id, "released");
 

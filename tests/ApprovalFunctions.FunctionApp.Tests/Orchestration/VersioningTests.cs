@@ -17,14 +17,15 @@ namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
 /// </summary>
 public sealed class VersioningTests : IAsyncLifetime
 {
-    private const string Next = "2.0";
+    private const string Next = "3.0";
     private const string Announce = "AnnounceToChannel";
     private readonly ConcurrentBag<string> _announced = [];
+    private readonly ConcurrentDictionary<string, int> _timers = new();
     private IReadOnlyDictionary<string, Func<TaskOrchestrationContext, Task<string>>> _deployed = OrchestrationVersions.Builds;
     private DurableApp _app = null!;
 
     public async Task InitializeAsync() => _app = await DurableApp.StartAsync(
-        orchestrator: context => OrchestrationVersions.Run(context, _deployed),
+        orchestrator: context => OrchestrationVersions.Run(new CountingContext(context, _timers), _deployed),
         register: registry => registry.AddActivityFunc<string, string>(Announce, (_, id) =>
         {
             _announced.Add(id);
@@ -37,6 +38,8 @@ public sealed class VersioningTests : IAsyncLifetime
     public async Task Upgrade_InstanceWaitingWhenTheNextBuildShips_FinishesOnItAndNewInstancesTakeTheNewStep()
     {
         ApprovalInput old = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: OrchestrationVersions.Current);
+        ApprovalInput older = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: OrchestrationVersions.V1);
+        await _app.WaitForPendingAsync(older.ActionId);
         await _app.WaitForPendingAsync(old.ActionId);
 
         // The next build: the current version unchanged, and a new version that announces each action before running it.
@@ -45,25 +48,51 @@ public sealed class VersioningTests : IAsyncLifetime
             [Next] = async context =>
             {
                 await context.CallActivityAsync<string>(Announce, context.InstanceId);
-                return await ApprovalOrchestrator.RunV1Async(context);
+                return await ApprovalOrchestrator.RunV2Async(context);
             },
         };
         ApprovalInput fresh = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: Next);
         await _app.WaitForPendingAsync(fresh.ActionId);
         await _app.DecideAsync(old, Dan, ApprovalChoice.Approve);
+        await _app.DecideAsync(older, Dan, ApprovalChoice.Approve);
         await _app.DecideAsync(fresh, Dan, ApprovalChoice.Approve);
 
         Assert.Equal("released", (await _app.CompletionAsync(old.ActionId)).ReadOutputAs<string>());
+        Assert.Equal("released", (await _app.CompletionAsync(older.ActionId)).ReadOutputAs<string>());
         Assert.Equal("released", (await _app.CompletionAsync(fresh.ActionId)).ReadOutputAs<string>());
         Assert.Equal([fresh.ActionId], _announced);
         Assert.Single(_app.Releases.Of(old.ActionId));
         Assert.Single(_app.Releases.Of(fresh.ActionId));
     }
 
+    /// <summary>
+    /// Version 2.0 keeps one durable timer per deadline however many decisions arrive before it; 1.0 made one per
+    /// event. (The decisions here are the agent owner's, refused and audited; each wakes the wait.)
+    /// </summary>
+    [Theory]
+    [InlineData(OrchestrationVersions.V1, 21)]
+    [InlineData(OrchestrationVersions.V2, 1)]
+    public async Task Wait_TwentyDecisionsBeforeTheDeadline_CreatesTimersPerVersion(string version, int timers)
+    {
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: version);
+        await _app.WaitForPendingAsync(input.ActionId);
+
+        for (int i = 1; i <= 20; i++)
+        {
+            await _app.DecideAsync(input, Olga, ApprovalChoice.Approve); // the agent's owner: refused
+            await _app.WaitForStateAsync(input.ActionId, s => s.RefusedAttempts == i);
+        }
+
+        await _app.DecideAsync(input, Dan, ApprovalChoice.Approve);
+
+        Assert.Equal("released", (await _app.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        Assert.Equal(timers, _timers.GetValueOrDefault(input.ActionId));
+    }
+
     [Fact]
     public async Task Run_InstanceWithoutAVersion_RunsAsTheFirstVersion()
     {
-        ApprovalInput unversioned = await _app.SubmitAsync(TestPolicies.Action("crm.read"));
+        ApprovalInput unversioned = await _app.SubmitAsync(TestPolicies.Action("crm.read"), version: "");
 
         Assert.Equal("released", (await _app.CompletionAsync(unversioned.ActionId)).ReadOutputAs<string>());
     }

@@ -126,12 +126,13 @@ internal sealed class DurableApp : IAsyncDisposable
     }
 
     /// <summary>Starts an approval as the submit function does (instance id = action id).</summary>
+    /// <summary>Starts an instance as the HTTP API does, of <paramref name="version"/> (default: the current one; empty: none).</summary>
     public async Task<ApprovalInput> SubmitAsync(string actionJson, string? id = null, string agentId = "agent-etl", string? owner = "owner-olga", string? version = null)
     {
         id ??= "act_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         ActionRequest action = ActionParser.Parse(actionJson).Action ?? throw new ArgumentException("The test action does not parse.", nameof(actionJson));
         var input = new ApprovalInput(id, actionJson, agentId, owner, "mfa", action.Region ?? "westeurope", DateTimeOffset.UtcNow, _timing);
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id) { Version = version });
+        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestrator), input, new StartOrchestrationOptions(id) { Version = version ?? OrchestrationVersions.Current });
         return input;
     }
 
