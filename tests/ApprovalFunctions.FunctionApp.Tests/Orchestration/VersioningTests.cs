@@ -21,11 +21,12 @@ public sealed class VersioningTests : IAsyncLifetime
     private const string Announce = "AnnounceToChannel";
     private readonly ConcurrentBag<string> _announced = [];
     private readonly ConcurrentDictionary<string, int> _timers = new();
+    private readonly ConcurrentDictionary<string, int> _activities = new();
     private IReadOnlyDictionary<string, Func<TaskOrchestrationContext, Task<string>>> _deployed = OrchestrationVersions.Builds;
     private DurableApp _app = null!;
 
     public async Task InitializeAsync() => _app = await DurableApp.StartAsync(
-        orchestrator: context => OrchestrationVersions.Run(new CountingContext(context, _timers), _deployed),
+        orchestrator: context => OrchestrationVersions.Run(new CountingContext(context, _timers, _activities), _deployed),
         register: registry => registry.AddActivityFunc<string, string>(Announce, (_, id) =>
         {
             _announced.Add(id);
@@ -87,6 +88,7 @@ public sealed class VersioningTests : IAsyncLifetime
 
         Assert.Equal("released", (await _app.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
         Assert.Equal(timers, _timers.GetValueOrDefault(input.ActionId));
+        Assert.Equal(17, _activities.GetValueOrDefault(input.ActionId)); // refusals past the audit limit add no activity
     }
 
     [Fact]

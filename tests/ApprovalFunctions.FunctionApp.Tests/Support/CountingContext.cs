@@ -7,9 +7,10 @@ namespace ApprovalFunctions.FunctionApp.Tests.Support;
 
 /// <summary>
 /// The engine's orchestration context, passed through, counting the durable timers each instance creates (outside
-/// replay, so each timer once): what a history would show, which the in-process engine does not let clients read.
+/// replay, so each once) and, when asked, the activities it calls: what a history would show, which the in-process engine does not let clients read.
 /// </summary>
-internal sealed class CountingContext(TaskOrchestrationContext inner, ConcurrentDictionary<string, int> timers) : TaskOrchestrationContext
+internal sealed class CountingContext(TaskOrchestrationContext inner, ConcurrentDictionary<string, int> timers, ConcurrentDictionary<string, int>? activities = null)
+    : TaskOrchestrationContext
 {
     public override TaskName Name => inner.Name;
 
@@ -32,8 +33,15 @@ internal sealed class CountingContext(TaskOrchestrationContext inner, Concurrent
     public override T? GetInput<T>()
         where T : default => inner.GetInput<T>();
 
-    public override Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null) =>
-        inner.CallActivityAsync<TResult>(name, input, options);
+    public override Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
+    {
+        if (!inner.IsReplaying)
+        {
+            activities?.AddOrUpdate(inner.InstanceId, 1, (_, n) => n + 1);
+        }
+
+        return inner.CallActivityAsync<TResult>(name, input, options);
+    }
 
     public override Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken)
     {
