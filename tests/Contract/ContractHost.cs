@@ -97,8 +97,23 @@ public abstract class ContractHostBase : IContractHost
     /// <summary>The trusted issuer (Entra ID in production).</summary>
     internal abstract LocalOpenIdIssuer Entra { get; }
 
-    /// <summary>The host's current time (tokens are issued relative to it).</summary>
-    public abstract DateTimeOffset Now { get; }
+    /// <summary>The host's clock (tokens are issued relative to it; receipts are valid by it).</summary>
+    public abstract TimeProvider Clock { get; }
+
+    /// <summary>The host's current time.</summary>
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>The issuer the host signs receipts as (its public base URL).</summary>
+    public abstract string ReceiptIssuer { get; }
+
+    /// <summary>The .NET client as <paramref name="who"/> (an agent), over this host's HTTP client.</summary>
+    public ApprovalFunctions.Client.ApprovalsClient ClientFor(Who who = Who.Agent) => new(Client, new ApprovalFunctions.Client.ApprovalsClientOptions
+    {
+        BaseUrl = Client.BaseAddress,
+        ApiKey = ContractWorld.Machine(who).Key,
+        ReceiptIssuer = ReceiptIssuer,
+        Time = Clock,
+    });
 
     /// <inheritdoc />
     public virtual Task LetTimePassAsync(TimeSpan time) => Task.Delay(time);
@@ -199,6 +214,9 @@ public static class ContractWorld
           - id: grants
             if: { field: action.type, equals: iam.grant }
             then: { effect: requireApproval, approval: { approvers: ["group:approvers"], minApprovals: 2, timeout: PT1H } }
+          - id: quick
+            if: { field: action.type, equals: ops.quick }
+            then: { effect: requireApproval, approval: { approvers: ["group:approvers"], minApprovals: 1, timeout: PT2S, onTimeout: reject } }
         """;
 
     /// <summary>The machine of <paramref name="who"/>, for hosts that authenticate machines by API key.</summary>

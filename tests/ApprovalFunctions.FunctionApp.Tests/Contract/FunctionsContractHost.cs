@@ -25,7 +25,9 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 
     internal override LocalOpenIdIssuer Entra => _app.Issuer;
 
-    public override DateTimeOffset Now => DateTimeOffset.UtcNow;
+    public override TimeProvider Clock => TimeProvider.System;
+
+    public override string ReceiptIssuer => "http://localhost:7071";
 
     public async Task InitializeAsync() =>
         _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines, Audience);
@@ -59,3 +61,5 @@ public sealed class FunctionsInboxContract(FunctionsContractHost host) : InboxCo
 public sealed class FunctionsPublicContract(FunctionsContractHost host) : PublicContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsAbuseContract(FunctionsContractHost host) : AbuseContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsClientContract(FunctionsContractHost host) : ClientContract(host), IClassFixture<FunctionsContractHost>;

@@ -26,7 +26,9 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
 
     internal override LocalOpenIdIssuer Entra => _entra;
 
-    public override DateTimeOffset Now => _gateway.Clock.GetUtcNow();
+    public override TimeProvider Clock => _gateway.Clock;
+
+    public override string ReceiptIssuer => "http://gateway.test";
 
     /// <summary>The identities file names people by short ids and maps their Entra object ids to them.</summary>
     public override string ObjectIdOf(Who who) => "oid-" + ContractWorld.Person(who).Id;
@@ -104,3 +106,5 @@ public sealed class GatewayInboxContract(GatewayContractHost host) : InboxContra
 public sealed class GatewayPublicContract(GatewayContractHost host) : PublicContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayAbuseContract(GatewayContractHost host) : AbuseContract(host), IClassFixture<GatewayContractHost>;
+
+public sealed class GatewayClientContract(GatewayContractHost host) : ClientContract(host), IClassFixture<GatewayContractHost>;
