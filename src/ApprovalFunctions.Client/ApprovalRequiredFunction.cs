@@ -40,11 +40,16 @@ public sealed class ApprovalRequiredFunction(AIFunction inner, ApprovalsClient a
 {
     private readonly ApprovalRequiredFunctionOptions _options = options ?? new ApprovalRequiredFunctionOptions();
 
+    /// <summary>For each call (by its key), the key of its current request: a call that ran needs a new approval next time.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _generations = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        string action = Action(arguments);
+        string call = CallKey(arguments);
+        string key = _generations.GetOrAdd(call, call);
+        string action = Action(arguments, key);
         ApprovalStatus status = await approvals.SubmitAsync(action, _options.Wait, cancellationToken: cancellationToken).ConfigureAwait(false);
         status = await PolicyDecidedAsync(status, cancellationToken).ConfigureAwait(false);
         if (status.Outcome != "released")
@@ -53,6 +58,12 @@ public sealed class ApprovalRequiredFunction(AIFunction inner, ApprovalsClient a
         }
 
         ReceiptVerification receipt = await approvals.VerifyReceiptAsync(status, action, cancellationToken).ConfigureAwait(false);
+        if (receipt.IsValid || receipt.Failure == ReceiptFailure.AlreadyUsed)
+        {
+            // Spent: the same call asks anew next time, under a key derived from this one and its receipt.
+            _generations.TryUpdate(call, Hash(key + "\n" + status.ReceiptId), key);
+        }
+
         if (!receipt.IsValid)
         {
             return new JsonObject
@@ -60,7 +71,7 @@ public sealed class ApprovalRequiredFunction(AIFunction inner, ApprovalsClient a
                 ["status"] = receipt.Failure == ReceiptFailure.AlreadyUsed ? "alreadyExecuted" : "receiptRefused",
                 ["actionId"] = status.Id,
                 ["message"] = receipt.Failure == ReceiptFailure.AlreadyUsed
-                    ? "This exact call was approved once and has already run; call again with the approval of a new request."
+                    ? "This exact call was approved once and has already run; calling again asks for a new approval."
                     : "The approval's receipt did not verify, so the tool did not run: " + receipt.Message,
             };
         }
@@ -88,8 +99,14 @@ public sealed class ApprovalRequiredFunction(AIFunction inner, ApprovalsClient a
             : status;
     }
 
-    /// <summary>The action of a call: the tool's arguments as parameters, keyed by the tool and its canonical arguments.</summary>
-    private string Action(AIFunctionArguments arguments)
+    /// <summary>
+    /// The key of a call: the tool, the action settings and the canonical arguments, so the same call is the same
+    /// request and two differently configured wrappers of one tool never share one.
+    /// </summary>
+    private string CallKey(AIFunctionArguments arguments) =>
+        Hash(string.Join("\n", Name, _options.ActionType, _options.Environment, _options.Region, _options.RequesterId, Canonical(Parameters(arguments))));
+
+    private static JsonObject Parameters(AIFunctionArguments arguments)
     {
         var parameters = new JsonObject();
         foreach ((string name, object? value) in arguments.OrderBy(a => a.Key, StringComparer.Ordinal))
@@ -97,8 +114,18 @@ public sealed class ApprovalRequiredFunction(AIFunction inner, ApprovalsClient a
             parameters[name] = value is null ? null : JsonSerializer.SerializeToNode(value, AIJsonUtilities.DefaultOptions);
         }
 
-        string canonical = JsonCanonicalizer.CanonicalizeToString(JsonSerializer.SerializeToElement(parameters));
-        string key = "tool-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Name + "\n" + canonical)))[..40];
+        return parameters;
+    }
+
+    private static string Canonical(JsonObject parameters) => JsonCanonicalizer.CanonicalizeToString(JsonSerializer.SerializeToElement(parameters));
+
+    private static string Hash(string text) => "tool-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..40];
+
+    /// <summary>The action of a call: the tool's arguments as parameters, under the request key <paramref name="key"/>.</summary>
+    private string Action(AIFunctionArguments arguments, string key)
+    {
+        JsonObject parameters = Parameters(arguments);
+        string canonical = Canonical(parameters);
         string summary = $"{Name}({(canonical.Length > 400 ? canonical[..400] + "…" : canonical)})";
         var action = new JsonObject
         {

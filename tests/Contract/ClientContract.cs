@@ -30,6 +30,42 @@ public abstract class ClientContract(ContractHostBase host)
     }
 
     [Fact]
+    public async Task Client_WithAnEntraCredential_SubmitsAsTheApp()
+    {
+        var credential = new AppCredential(() => host.Entra.Token(ContractHostBase.Audience, new Dictionary<string, object>
+        {
+            ["azp"] = "7f6e5d4c-agent-app",
+            ["oid"] = "sp-object-id",
+            ["roles"] = new[] { "Approvals.Agent" },
+            ["idtyp"] = "app",
+        }, host.Now.AddMinutes(-5), host.Now.AddHours(1)));
+        var client = new ApprovalsClient(host.Client, new ApprovalsClientOptions
+        {
+            BaseUrl = host.Client.BaseAddress,
+            Credential = credential,
+            Scope = ContractHostBase.Audience + "/.default",
+            ReceiptIssuer = host.ReceiptIssuer,
+            Time = host.Clock,
+        });
+
+        ApprovalStatus status = await client.SubmitAsync(ContractWorld.Action("crm.contact.read"), TimeSpan.FromSeconds(30));
+        await client.GetAsync(status.Id);
+
+        Assert.Equal("released", status.Outcome);
+        Assert.Equal("7f6e5d4c-agent-app", status.Document["agent"]!["id"]!.GetValue<string>());
+        Assert.Equal(1, credential.Calls); // the token is cached until shortly before it expires
+        Assert.Equal([ContractHostBase.Audience + "/.default"], credential.Scopes);
+    }
+
+    [Fact]
+    public void Client_OptionsWithoutCredentials_AreRefusedNamingWhatIsMissing()
+    {
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new ApprovalsClient(host.Client, new ApprovalsClientOptions { BaseUrl = host.Client.BaseAddress }));
+
+        Assert.Contains("ApiKey or a Credential", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Client_DeniedAction_EndsDeniedWithoutAReceipt()
     {
         ApprovalStatus status = await host.ClientFor().SubmitAsync(ContractWorld.Action("db.table.delete"), TimeSpan.FromSeconds(30));
@@ -79,7 +115,7 @@ public abstract class ClientContract(ContractHostBase host)
     }
 
     [Fact]
-    public async Task Tool_RunsOnlyAfterApproval_WithTheApprovedArguments_OncePerReceipt()
+    public async Task Tool_RunsOnlyAfterApproval_WithTheApprovedArguments_OncePerApproval()
     {
         var runs = new List<string>();
         ApprovalRequiredFunction tool = Gated(runs, "db.write.rows");
@@ -97,8 +133,9 @@ public abstract class ClientContract(ContractHostBase host)
         Assert.Equal("awaitingApproval", first["status"]!.GetValue<string>());
         Assert.Contains("/portal/review/" + id, first["reviewUrl"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("wrote 12 rows to orders", ran?.ToString());
-        Assert.Equal(["orders:12"], runs);
-        Assert.Equal("alreadyExecuted", again["status"]!.GetValue<string>());
+        Assert.Equal(["orders:12"], runs); // three calls with the approved arguments, one approval: it ran once
+        Assert.Equal("awaitingApproval", again["status"]!.GetValue<string>()); // the same call again needs a new approval
+        Assert.NotEqual(id, again["actionId"]!.GetValue<string>());
         Assert.Equal("awaitingApproval", changed["status"]!.GetValue<string>());
         Assert.NotEqual(id, changed["actionId"]!.GetValue<string>());
     }
@@ -147,6 +184,39 @@ public abstract class ClientContract(ContractHostBase host)
         Assert.Empty(runs);
     }
 
+    /// <summary>The sample agent (samples/AgentWithApprovals) end to end: it asks, waits for Ann, and the write runs.</summary>
+    [Fact]
+    public async Task Sample_AgentAsksWaitsForTheApprovalAndThenTheWriteRuns()
+    {
+        var output = new StringWriter();
+        Task<string> agent = AgentWithApprovals.SampleAgent.RunAsync(host.ClientFor(), ContractWorld.Region, TextWriter.Synchronized(output), TimeSpan.FromSeconds(30));
+        string id = await ActionIdAsync(output);
+        JsonObject pending = await host.StatusWhenAsync(id, s => s["status"]!.GetValue<string>() == "pendingApproval");
+
+        await host.DecideAsync(Who.Ann, id, pending["actionDigest"]!.GetValue<string>());
+        string answer = await agent;
+
+        Assert.Contains("awaitingApproval", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("decision: released", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("wrote 12 rows to orders", answer, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ActionIdAsync(StringWriter output)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(output.ToString(), "waiting for approval of (act_[0-9a-z]+)");
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the agent did not ask for an approval: " + output);
+            await Task.Delay(50);
+        }
+    }
+
     private ApprovalRequiredFunction Gated(List<string> runs, string actionType) => new(
         AIFunctionFactory.Create((string table, int rows) =>
         {
@@ -163,4 +233,22 @@ public abstract class ClientContract(ContractHostBase host)
     private static AIFunctionArguments Args(string table, int rows) => new() { ["table"] = table, ["rows"] = rows };
 
     private static JsonObject Result(object? result) => Assert.IsType<JsonObject>(result);
+
+    /// <summary>An Entra credential for an app (client credentials), issuing the local issuer's tokens.</summary>
+    private sealed class AppCredential(Func<string> token) : Azure.Core.TokenCredential
+    {
+        public int Calls { get; private set; }
+
+        public List<string> Scopes { get; } = [];
+
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+        {
+            Calls++;
+            Scopes.AddRange(requestContext.Scopes);
+            return new Azure.Core.AccessToken(token(), DateTimeOffset.UtcNow.AddHours(1));
+        }
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
 }
