@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -56,6 +57,21 @@ public class ApprovalsClient
         }
 
         return new ApprovalStatus(await SendAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Submits a parsed action (its JSON as parsed); see <see cref="SubmitAsync(string, TimeSpan?, string?, CancellationToken)"/>.</summary>
+    public virtual Task<ApprovalStatus> SubmitAsync(ActionRequest action, TimeSpan? wait = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        SubmitAsync(Core.Check.NotNull(action).Document.GetRawText(), wait, idempotencyKey, cancellationToken);
+
+    /// <summary>
+    /// Released actions after <paramref name="after"/> (executors; the gateway's feed). A host whose releases go to a
+    /// queue (the Functions app: Service Bus) answers with an <see cref="ApprovalsException"/> of status 501 naming it.
+    /// </summary>
+    public virtual async Task<ReleasePage> ReleasesAsync(long after = 0, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/releases?after={after.ToString(CultureInfo.InvariantCulture)}&limit={limit.ToString(CultureInfo.InvariantCulture)}");
+        JsonObject page = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return new ReleasePage([.. page["items"]!.AsArray().OfType<JsonObject>()], page["next"]!.GetValue<long>());
     }
 
     /// <summary>The action's status.</summary>
@@ -186,3 +202,8 @@ public class ApprovalsClient
 
     private static string Id(string id) => string.IsNullOrWhiteSpace(id) ? throw new ArgumentException("An action id is required.", nameof(id)) : id;
 }
+
+/// <summary>A page of the release feed: each item has <c>seq</c>, <c>actionId</c>, <c>releasedAt</c>, <c>receipt</c> and the <c>action</c>.</summary>
+/// <param name="Items">The releases, in order.</param>
+/// <param name="Next">The <c>after</c> of the next page.</param>
+public sealed record ReleasePage(IReadOnlyList<JsonObject> Items, long Next);

@@ -66,6 +66,25 @@ public abstract class ClientContract(ContractHostBase host)
     }
 
     [Fact]
+    public async Task Client_Releases_AreTheFeedOrTheQueuesAnswer()
+    {
+        ApprovalStatus released = await host.ClientFor().SubmitAsync(Core.Actions.ActionParser.Parse(ContractWorld.Action("crm.contact.read")).Action!, TimeSpan.FromSeconds(30));
+        ApprovalsClient executor = host.ClientFor(Who.Executor);
+
+        if (host.HasReleaseFeed)
+        {
+            ReleasePage page = await executor.ReleasesAsync(limit: 500);
+            Assert.Contains(page.Items, i => i["actionId"]!.GetValue<string>() == released.Id);
+            Assert.True(page.Next >= page.Items.Count);
+        }
+        else
+        {
+            ApprovalsException queue = await Assert.ThrowsAsync<ApprovalsException>(() => executor.ReleasesAsync());
+            Assert.Equal(HttpStatusCode.NotImplemented, queue.Status);
+        }
+    }
+
+    [Fact]
     public async Task Client_DeniedAction_EndsDeniedWithoutAReceipt()
     {
         ApprovalStatus status = await host.ClientFor().SubmitAsync(ContractWorld.Action("db.table.delete"), TimeSpan.FromSeconds(30));
