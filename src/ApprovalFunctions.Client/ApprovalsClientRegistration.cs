@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ApprovalFunctions.Client;
 
-/// <summary>Registers <see cref="ApprovalsClient"/> as a typed client of <c>IHttpClientFactory</c>.</summary>
+/// <summary>Registers <see cref="ApprovalsClient"/> as a typed client of <c>IHttpClientFactory</c>, with the standard resilience handler.</summary>
 public static class ApprovalsClientRegistration
 {
     /// <summary>Adds the client; <paramref name="configure"/> sets the host's URL and the agent's credentials (checked here).</summary>
@@ -18,6 +19,11 @@ public static class ApprovalsClientRegistration
         }
 
         services.AddSingleton(options);
-        return services.AddHttpClient<ApprovalsClient>(http => http.BaseAddress = options.BaseUrl);
+        IHttpClientBuilder builder = services.AddHttpClient<ApprovalsClient>(http => http.BaseAddress = options.BaseUrl);
+
+        // Transient failures are retried for reads only: a submission, decision or cancellation is retried by the
+        // caller with its idempotency key, never blindly by the pipeline.
+        builder.AddStandardResilienceHandler(resilience => resilience.Retry.DisableForUnsafeHttpMethods());
+        return builder;
     }
 }
