@@ -63,3 +63,5 @@ public sealed class FunctionsPublicContract(FunctionsContractHost host) : Public
 public sealed class FunctionsAbuseContract(FunctionsContractHost host) : AbuseContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsClientContract(FunctionsContractHost host) : ClientContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsMcpContract(FunctionsContractHost host) : McpContract(host), IClassFixture<FunctionsContractHost>;

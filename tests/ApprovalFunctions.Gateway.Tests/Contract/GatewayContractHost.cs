@@ -108,3 +108,5 @@ public sealed class GatewayPublicContract(GatewayContractHost host) : PublicCont
 public sealed class GatewayAbuseContract(GatewayContractHost host) : AbuseContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayClientContract(GatewayContractHost host) : ClientContract(host), IClassFixture<GatewayContractHost>;
+
+public sealed class GatewayMcpContract(GatewayContractHost host) : McpContract(host), IClassFixture<GatewayContractHost>;
