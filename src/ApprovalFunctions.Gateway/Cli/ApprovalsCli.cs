@@ -32,6 +32,7 @@ internal static class ApprovalsCli
         root.Add(AuditCommands.Create(console));
         root.Add(ReceiptCommands.Create(console));
         root.Add(ReceiptCommands.Keys(console));
+        root.Add(McpCommand.Create(console));
         GatewayCommand.Configure(root, console);
         return root;
     }
