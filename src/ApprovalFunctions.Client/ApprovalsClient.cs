@@ -121,8 +121,13 @@ public class ApprovalsClient
     /// about to perform) with the host's published keys, and spends it: a second verification of the same receipt is
     /// <see cref="ReceiptFailure.AlreadyUsed"/>. Act only when the result is valid.
     /// </summary>
-    public virtual async Task<ReceiptVerification> VerifyReceiptAsync(ApprovalStatus status, string actionJson, CancellationToken cancellationToken = default)
+    public virtual Task<ReceiptVerification> VerifyReceiptAsync(ApprovalStatus status, string actionJson, CancellationToken cancellationToken = default) =>
+        VerifyReceiptAsync(status, actionJson, _options.ReceiptUses, cancellationToken);
+
+    /// <summary>As <see cref="VerifyReceiptAsync(ApprovalStatus, string, CancellationToken)"/>, spending the receipt in <paramref name="uses"/>.</summary>
+    public virtual async Task<ReceiptVerification> VerifyReceiptAsync(ApprovalStatus status, string actionJson, IReceiptUseRegistry uses, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(uses);
         ArgumentNullException.ThrowIfNull(status);
         ActionRequest action = ActionParser.Parse(actionJson).Action ?? throw new ArgumentException("The action does not parse.", nameof(actionJson));
         if (status.ReceiptJws is not string jws)
@@ -136,7 +141,7 @@ public class ApprovalsClient
             Audience = _options.ReceiptAudience,
             SigningKeys = await KeysAsync(cancellationToken).ConfigureAwait(false),
         });
-        return await verifier.VerifyAsync(jws, action, _options.Time.GetUtcNow(), _options.ReceiptUses).ConfigureAwait(false);
+        return await verifier.VerifyAsync(jws, action, _options.Time.GetUtcNow(), uses).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<SecurityKey>> KeysAsync(CancellationToken cancellationToken)
