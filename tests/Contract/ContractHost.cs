@@ -215,7 +215,7 @@ public static class ContractWorld
             if: { field: action.type, equals: iam.grant }
             then: { effect: requireApproval, approval: { approvers: ["group:approvers"], minApprovals: 2, timeout: PT1H } }
           - id: quick
-            if: { field: action.type, equals: ops.quick }
+            if: { field: action.type, like: "*.quick" }
             then: { effect: requireApproval, approval: { approvers: ["group:approvers"], minApprovals: 1, timeout: PT2S, onTimeout: reject } }
         """;
 

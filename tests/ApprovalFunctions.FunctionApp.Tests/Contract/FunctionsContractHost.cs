@@ -65,3 +65,5 @@ public sealed class FunctionsAbuseContract(FunctionsContractHost host) : AbuseCo
 public sealed class FunctionsClientContract(FunctionsContractHost host) : ClientContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsMcpContract(FunctionsContractHost host) : McpContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsProxyContract(FunctionsContractHost host) : ProxyContract(host), IClassFixture<FunctionsContractHost>;

@@ -110,3 +110,5 @@ public sealed class GatewayAbuseContract(GatewayContractHost host) : AbuseContra
 public sealed class GatewayClientContract(GatewayContractHost host) : ClientContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayMcpContract(GatewayContractHost host) : McpContract(host), IClassFixture<GatewayContractHost>;
+
+public sealed class GatewayProxyContract(GatewayContractHost host) : ProxyContract(host), IClassFixture<GatewayContractHost>;

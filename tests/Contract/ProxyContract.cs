@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ApprovalFunctions.Client;
+using ApprovalFunctions.Mcp;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace ApprovalFunctions.Tests.Contract;
+
+/// <summary>
+/// The MCP proxy in front of an upstream MCP server written for the tests, which records every call it receives,
+/// against every host: allowed passes once, denied never reaches upstream, approved runs exactly once with the approved
+/// arguments even across a proxy restart, changed arguments need a new approval, rejected and expired never run.
+/// </summary>
+public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<string> _upstreamCalls = new();
+    private readonly string _state = Path.Combine(Path.GetTempPath(), $"approvals-proxy-{Guid.NewGuid():N}.json");
+    private readonly List<IAsyncDisposable> _open = [];
+    private McpClient _upstream = null!;
+
+    public async Task InitializeAsync()
+    {
+        McpServerTool[] tools =
+        [
+            McpServerTool.Create((string email) => Record($"contact.read {email}", "Dana, 3 open orders"), new() { Name = "contact.read", Title = "Read a contact" }),
+            McpServerTool.Create((string table) => Record($"table.delete {table}", "dropped"), new() { Name = "table.delete" }),
+            McpServerTool.Create((string table, int rows) => Record($"write_rows {table} {rows}", $"wrote {rows} rows to {table}"), new() { Name = "write_rows", Title = "Write rows" }),
+            McpServerTool.Create((string queue) => Record($"drain.quick {queue}", "drained"), new() { Name = "drain.quick" }),
+        ];
+        _upstream = await ConnectAsync(transport => McpServer.Create(transport, new McpServerOptions { ToolCollection = [.. tools] }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (IAsyncDisposable open in Enumerable.Reverse(_open))
+        {
+            await open.DisposeAsync();
+        }
+
+        File.Delete(_state);
+    }
+
+    [Fact]
+    public async Task Tools_AreTheUpstreamsUnchanged()
+    {
+        McpClient proxy = await ProxyAsync();
+
+        IList<McpClientTool> listed = await proxy.ListToolsAsync();
+        IList<McpClientTool> upstream = await _upstream.ListToolsAsync();
+
+        Assert.Equal(upstream.Select(t => t.Name).Order(), listed.Select(t => t.Name).Order());
+        Assert.Equal(upstream.Single(t => t.Name == "write_rows").ProtocolTool.InputSchema.GetRawText(),
+            listed.Single(t => t.Name == "write_rows").ProtocolTool.InputSchema.GetRawText());
+    }
+
+    [Fact]
+    public async Task Allowed_GoesUpstreamOnceAndItsResultComesBack()
+    {
+        McpClient proxy = await ProxyAsync();
+
+        CallToolResult result = await proxy.CallToolAsync("contact.read", new Dictionary<string, object?> { ["email"] = "dana@contoso.com" });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("Dana, 3 open orders", Text(result), StringComparison.Ordinal);
+        Assert.Equal(["contact.read dana@contoso.com"], _upstreamCalls);
+    }
+
+    [Fact]
+    public async Task Denied_IsAToolErrorWithTheReasons_AndNeverReachesUpstream()
+    {
+        McpClient proxy = await ProxyAsync();
+
+        CallToolResult result = await proxy.CallToolAsync("table.delete", new Dictionary<string, object?> { ["table"] = "orders" });
+
+        Assert.True(result.IsError);
+        Assert.Contains("denied", Text(result), StringComparison.Ordinal);
+        Assert.Empty(_upstreamCalls);
+    }
+
+    [Fact]
+    public async Task Approved_RunsExactlyOnceWithTheApprovedArguments_EvenAcrossAProxyRestart()
+    {
+        McpClient proxy = await ProxyAsync();
+        Dictionary<string, object?> args = new() { ["table"] = "orders", ["rows"] = 12 };
+        string id = await PendingAsync(proxy, "write_rows", args);
+        await ApproveAsync(id);
+        await proxy.DisposeAsync();
+
+        McpClient restarted = await ProxyAsync(); // the proxy restarted on its state file
+        CallToolResult ran = await restarted.CallToolAsync("write_rows", args);
+        CallToolResult again = await restarted.CallToolAsync("write_rows", args);
+
+        Assert.Contains("wrote 12 rows to orders", Text(ran), StringComparison.Ordinal);
+        Assert.Equal(["write_rows orders 12"], _upstreamCalls);
+        Assert.Equal("awaitingApproval", Structured(again)["status"]!.GetValue<string>());   // a third identical call asks anew
+        Assert.NotEqual(id, Structured(again)["actionId"]!.GetValue<string>());
+        Assert.Single(_upstreamCalls);
+    }
+
+    [Fact]
+    public async Task ChangedArguments_NeverRideOnAnApproval()
+    {
+        McpClient proxy = await ProxyAsync();
+        string id = await PendingAsync(proxy, "write_rows", new() { ["table"] = "invoices", ["rows"] = 21 });
+        await ApproveAsync(id);
+
+        CallToolResult other = await proxy.CallToolAsync("write_rows", new Dictionary<string, object?> { ["table"] = "invoices", ["rows"] = 22 });
+
+        Assert.Equal("awaitingApproval", Structured(other)["status"]!.GetValue<string>());
+        Assert.Empty(_upstreamCalls);
+    }
+
+    [Fact]
+    public async Task Rejected_NeverRuns()
+    {
+        McpClient proxy = await ProxyAsync();
+        Dictionary<string, object?> args = new() { ["table"] = "payments", ["rows"] = 3 };
+        string id = await PendingAsync(proxy, "write_rows", args);
+        JsonObject pending = await host.StatusWhenAsync(id, s => s["status"]!.GetValue<string>() == "pendingApproval");
+        await host.DecideAsync(Who.Bob, id, pending["actionDigest"]!.GetValue<string>(), "reject", "no");
+        await host.StatusWhenAsync(id, s => s["finished"]!.GetValue<bool>());
+
+        CallToolResult result = await proxy.CallToolAsync("write_rows", args);
+
+        Assert.True(result.IsError);
+        Assert.Equal("rejected", Structured(result)["outcome"]!.GetValue<string>());
+        Assert.Empty(_upstreamCalls);
+    }
+
+    [Fact]
+    public async Task Expired_NeverRuns()
+    {
+        McpClient proxy = await ProxyAsync();
+        Dictionary<string, object?> args = new() { ["queue"] = "jobs" };
+        string id = await PendingAsync(proxy, "drain.quick", args);
+        await host.LetTimePassAsync(TimeSpan.FromSeconds(3));
+        await host.StatusWhenAsync(id, s => s["finished"]!.GetValue<bool>());
+
+        CallToolResult result = await proxy.CallToolAsync("drain.quick", args);
+
+        Assert.Equal("expired", Structured(result)["outcome"]!.GetValue<string>());
+        Assert.Empty(_upstreamCalls);
+    }
+
+    private string Record(string call, string result)
+    {
+        _upstreamCalls.Enqueue(call);
+        return result;
+    }
+
+    private async Task<string> PendingAsync(McpClient proxy, string tool, Dictionary<string, object?> args)
+    {
+        CallToolResult first = await proxy.CallToolAsync(tool, args);
+        Assert.NotEqual(true, first.IsError);
+        Assert.Equal("awaitingApproval", Structured(first)["status"]!.GetValue<string>());
+        string id = Structured(first)["actionId"]!.GetValue<string>();
+        await host.StatusWhenAsync(id, s => s["status"]!.GetValue<string>() == "pendingApproval");
+        return id;
+    }
+
+    private async Task ApproveAsync(string id)
+    {
+        JsonObject pending = await host.StatusWhenAsync(id, s => s["status"]!.GetValue<string>() == "pendingApproval");
+        await host.DecideAsync(Who.Ann, id, pending["actionDigest"]!.GetValue<string>());
+        await host.StatusWhenAsync(id, s => s["finished"]!.GetValue<bool>());
+    }
+
+    /// <summary>A proxy (as <c>approvals mcp proxy</c> runs it) over the shared state file, and a client of it.</summary>
+    private async Task<McpClient> ProxyAsync()
+    {
+        var gate = new ApprovalGate(host.ClientFor(), new FileGateState(_state));
+        var options = new McpProxyOptions { ServerName = "records", Wait = TimeSpan.Zero, Region = ContractWorld.Region };
+        McpServer? server = null;
+        McpClient client = await ConnectAsync(transport =>
+        {
+            server = McpProxy.CreateAsync(transport, _upstream, gate, options).GetAwaiter().GetResult();
+            return server;
+        });
+        return client;
+    }
+
+    /// <summary>Runs the server <paramref name="create"/> makes over an in-process stream pair and connects a client to it.</summary>
+    private async Task<McpClient> ConnectAsync(Func<ITransport, McpServer> create)
+    {
+        var toServer = new Pipe();
+        var toClient = new Pipe();
+        McpServer server = create(new StreamServerTransport(toServer.Reader.AsStream(), toClient.Writer.AsStream()));
+        _ = server.RunAsync();
+        McpClient client = await McpClient.CreateAsync(new StreamClientTransport(toServer.Writer.AsStream(), toClient.Reader.AsStream()));
+        _open.Add(server);
+        _open.Add(client);
+        return client;
+    }
+
+    private static JsonObject Structured(CallToolResult result) =>
+        result.StructuredContent is JsonElement structured ? JsonNode.Parse(structured.GetRawText())!.AsObject() : throw new Xunit.Sdk.XunitException("no structured content: " + Text(result));
+
+    private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(t => t.Text));
+}
