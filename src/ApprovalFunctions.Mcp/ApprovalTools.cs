@@ -35,16 +35,25 @@ public sealed class ApprovalTools(ApprovalsClient approvals)
         }
         """).RootElement.Clone();
 
-    /// <summary>The three tools.</summary>
-    public IReadOnlyList<McpServerTool> All() =>
-    [
-        McpServerTool.Create(RequestApprovalAsync, Options("request_approval", "Request approval for a privileged action",
-            "Ask before doing something privileged. The policy allows, denies or asks people; returns the action id, status, the policy's reasons, who is awaited, the deadline, the review link, and on release the signed receipt to act with.", readOnly: false)),
-        McpServerTool.Create(GetApprovalAsync, Options("get_approval", "Get an approval's status",
-            "The status of an action requested before, by its id: the same document as request_approval.", readOnly: true)),
-        McpServerTool.Create(CancelApprovalAsync, Options("cancel_approval", "Cancel a pending approval",
-            "Withdraw an action that is still waiting for approval, by its id.", readOnly: false)),
-    ];
+    /// <summary>The three tools, on this instance.</summary>
+    public IReadOnlyList<McpServerTool> All() => Create(_ => this);
+
+    /// <summary>The three tools, each call on the instance <paramref name="target"/> makes for its request (per caller on HTTP).</summary>
+    public static IReadOnlyList<McpServerTool> Create(Func<RequestContext<CallToolRequestParams>, ApprovalTools> target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        McpServerTool Tool(string method, McpServerToolCreateOptions options) =>
+            McpServerTool.Create(typeof(ApprovalTools).GetMethod(method)!, request => target(request), options);
+        return
+        [
+            Tool(nameof(RequestApprovalAsync), Options("request_approval", "Request approval for a privileged action",
+                "Ask before doing something privileged. The policy allows, denies or asks people; returns the action id, status, the policy's reasons, who is awaited, the deadline, the review link, and on release the signed receipt to act with.", readOnly: false)),
+            Tool(nameof(GetApprovalAsync), Options("get_approval", "Get an approval's status",
+                "The status of an action requested before, by its id: the same document as request_approval.", readOnly: true)),
+            Tool(nameof(CancelApprovalAsync), Options("cancel_approval", "Cancel a pending approval",
+                "Withdraw an action that is still waiting for approval, by its id.", readOnly: false)),
+        ];
+    }
 
     /// <summary><c>request_approval</c>: the action request v1 fields, and how long to wait for the outcome.</summary>
     /// <param name="type">Required: the action type, dotted, for example <c>db.write.rows</c>.</param>

@@ -32,6 +32,9 @@ public sealed class ApiResponse : IResult, IActionResult
     /// <summary>The problem, when this answer is one.</summary>
     public Problem? Problem { get; }
 
+    /// <summary>The JSON body as written (the problem document for a problem); null for an empty answer or a file.</summary>
+    public string? JsonText => Problem is null ? (_file is null ? _body : null) : Problem.ToJson(null, _body);
+
     /// <summary>A JSON document; <paramref name="location"/> sets the <c>Location</c> header.</summary>
     public static ApiResponse Json(JsonNode body, int status = StatusCodes.Status200OK, string? location = null) =>
         new(status, Check.NotNull(body).ToJsonString(), "application/json", location is null ? [] : [new("Location", location)], null);

@@ -31,6 +31,9 @@ internal static class GatewayEndpoints
         api.MapPost("/outlook/{id}", (HttpContext http, ApprovalsApi a, string id, IServiceProvider services) =>
             a.OutlookAsync(http.Request, id, services.GetService<OutlookActions>(), http.RequestAborted)).AllowAnonymous();
 
+        // MCP over Streamable HTTP, authenticated like the REST API (the fallback policy); the agent is the caller.
+        app.MapMcp("/mcp");
+
         // Anything else under /api is a problem, for every caller.
         api.MapFallback((HttpContext http) => ApprovalsApi.UnknownEndpoint(http.Request)).AllowAnonymous();
         app.MapGet("/healthz", ApprovalsApi.Health).AllowAnonymous();

@@ -151,6 +151,14 @@ internal static class ServiceRegistration
             return new ApiServices(settings, sp.GetRequiredService<Core.Masking.Masker>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ApprovalsApi>>());
         });
         services.AddSingleton(sp => new ApprovalsApi(sp.GetRequiredService<GatewayBackend>(), sp.GetRequiredService<ApiServices>()));
+
+        // /mcp: the approval tools over Streamable HTTP, each call made as the authenticated agent.
+        services.AddMcpServer(mcp =>
+        {
+            mcp.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "approvals", Version = "1.0" };
+            mcp.ToolCollection = [.. Mcp.ApprovalTools.Create(request => new Mcp.ApprovalTools(
+                new LocalApprovalsClient(request.Services!.GetRequiredService<ApprovalsApi>(), CallerPrincipal.From(request.User!))))];
+        }).WithHttpTransport(http => http.Stateless = true);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         return services;
     }
