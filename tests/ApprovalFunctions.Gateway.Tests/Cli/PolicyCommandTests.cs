@@ -24,7 +24,7 @@ public sealed class PolicyCommandTests : IDisposable
         CliRunner.Result result = await CliRunner.RunAsync("policy", "validate", RepoPaths.Policies);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith("ok: 6 file(s)", result.Out, StringComparison.Ordinal);
+        Assert.StartsWith("ok: 7 file(s)", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
