@@ -44,15 +44,16 @@ public static class McpProxy
             Handlers = new McpServerHandlers
             {
                 ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. byName.Values] }),
-                CallToolHandler = (request, ct) => CallAsync(upstream, byName, gate, options, request.Params!, ct),
+                CallToolHandler = (request, ct) => CallAsync(upstream, byName, gate, options, request, ct),
             },
         };
         return McpServer.Create(downstream, server, loggers);
     }
 
     private static async ValueTask<CallToolResult> CallAsync(McpClient upstream, Dictionary<string, Tool> tools, ApprovalGate gate, McpProxyOptions options,
-        CallToolRequestParams call, CancellationToken cancellationToken)
+        RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
+        CallToolRequestParams call = request.Params!;
         if (!tools.TryGetValue(call.Name, out Tool? tool))
         {
             return Error($"The upstream server {options.ServerName} has no tool {call.Name}.");
@@ -61,8 +62,23 @@ public static class McpProxy
         JsonObject arguments = JsonNode.Parse(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, JsonElement>()))!.AsObject();
         var gated = new GatedCall($"mcp.{options.ServerName}.{call.Name}", options.Region, Resource: $"mcp://{options.ServerName}/{call.Name}",
             Intent: tool.Title ?? tool.Description);
-        GateOutcome<CallToolResult> outcome = await gate.RunAsync(tool.Title ?? call.Name, arguments, gated, options.Wait,
-            ct => upstream.CallToolAsync(new CallToolRequestParams { Name = call.Name, Arguments = call.Arguments }, ct).AsTask(), cancellationToken).ConfigureAwait(false);
+        GateOutcome<CallToolResult> outcome;
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // While the call waits for a decision, the caller hears so every few seconds (when it asked for progress).
+            Task ticking = call.ProgressToken is ProgressToken token ? TickAsync(request.Server, token, options.Wait, waiting.Token) : Task.CompletedTask;
+            try
+            {
+                outcome = await gate.RunAsync(tool.Title ?? call.Name, arguments, gated, options.Wait,
+                    ct => upstream.CallToolAsync(new CallToolRequestParams { Name = call.Name, Arguments = call.Arguments }, ct).AsTask(), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await waiting.CancelAsync().ConfigureAwait(false);
+                await ticking.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
         if (outcome.Ran)
         {
             return outcome.Result!;
@@ -76,6 +92,21 @@ public static class McpProxy
             Content = [new TextContentBlock { Text = described.ToJsonString() }],
             StructuredContent = JsonSerializer.SerializeToElement(described),
         };
+    }
+
+    /// <summary>Progress notifications every 2 seconds of the wait, until <paramref name="stop"/>.</summary>
+    private static async Task TickAsync(McpServer server, ProgressToken token, TimeSpan wait, CancellationToken stop)
+    {
+        for (int seconds = 2; ; seconds += 2)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), stop).ConfigureAwait(false);
+            await server.NotifyProgressAsync(token, new ModelContextProtocol.ProgressNotificationValue
+            {
+                Progress = seconds,
+                Total = (float)wait.TotalSeconds,
+                Message = $"waiting for a decision ({seconds} s of {wait.TotalSeconds:0} s)",
+            }, cancellationToken: stop).ConfigureAwait(false);
+        }
     }
 
     private static CallToolResult Error(string message) => new() { IsError = true, Content = [new TextContentBlock { Text = message }] };

@@ -102,6 +102,21 @@ public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pending_WaitsUpToTheWaitWithProgressNotifications()
+    {
+        McpClient proxy = await ProxyAsync(TimeSpan.FromSeconds(3));
+        var progress = new List<ModelContextProtocol.ProgressNotificationValue>();
+
+        CallToolResult result = await proxy.CallToolAsync("write_rows", new Dictionary<string, object?> { ["table"] = "ledger", ["rows"] = 5 },
+            new Progress(progress));
+
+        Assert.Equal("awaitingApproval", Structured(result)["status"]!.GetValue<string>());
+        Assert.NotEmpty(progress);
+        Assert.Contains("waiting for a decision", progress[0].Message, StringComparison.Ordinal);
+        Assert.Empty(_upstreamCalls);
+    }
+
+    [Fact]
     public async Task ChangedArguments_NeverRideOnAnApproval()
     {
         McpClient proxy = await ProxyAsync();
@@ -146,6 +161,18 @@ public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
         Assert.Empty(_upstreamCalls);
     }
 
+    /// <summary>Collects progress synchronously (Progress&lt;T&gt; would post to the thread pool and race the assertion).</summary>
+    private sealed class Progress(List<ModelContextProtocol.ProgressNotificationValue> seen) : IProgress<ModelContextProtocol.ProgressNotificationValue>
+    {
+        public void Report(ModelContextProtocol.ProgressNotificationValue value)
+        {
+            lock (seen)
+            {
+                seen.Add(value);
+            }
+        }
+    }
+
     private string Record(string call, string result)
     {
         _upstreamCalls.Enqueue(call);
@@ -170,10 +197,10 @@ public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
     }
 
     /// <summary>A proxy (as <c>approvals mcp proxy</c> runs it) over the shared state file, and a client of it.</summary>
-    private async Task<McpClient> ProxyAsync()
+    private async Task<McpClient> ProxyAsync(TimeSpan? wait = null)
     {
         var gate = new ApprovalGate(host.ClientFor(), new FileGateState(_state));
-        var options = new McpProxyOptions { ServerName = "records", Wait = TimeSpan.Zero, Region = ContractWorld.Region };
+        var options = new McpProxyOptions { ServerName = "records", Wait = wait ?? TimeSpan.Zero, Region = ContractWorld.Region };
         McpServer? server = null;
         McpClient client = await ConnectAsync(transport =>
         {
