@@ -57,6 +57,32 @@ public sealed class McpEndpointTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    /// <summary>The proxy with an HTTP upstream (as <c>--upstream-url</c> runs it): here the gateway's own <c>/mcp</c>.</summary>
+    [Fact]
+    public async Task Proxy_InFrontOfAnHttpUpstream_ListsItsToolsAndGatesTheirCalls()
+    {
+        await using McpClient upstream = await ConnectAsync(_gateway.Agent());
+        var approvals = new ApprovalFunctions.Client.ApprovalsClient(_gateway.CreateClient(), new ApprovalFunctions.Client.ApprovalsClientOptions
+        {
+            BaseUrl = _gateway.Server.BaseAddress, ApiKey = "test-etl-key", ReceiptIssuer = "http://gateway.test", Time = _gateway.Clock,
+        });
+        var gate = new ApprovalFunctions.Client.ApprovalGate(approvals);
+        var toServer = new System.IO.Pipelines.Pipe();
+        var toClient = new System.IO.Pipelines.Pipe();
+        await using ModelContextProtocol.Server.McpServer proxy = await ApprovalFunctions.Mcp.McpProxy.CreateAsync(
+            new ModelContextProtocol.Server.StreamServerTransport(toServer.Reader.AsStream(), toClient.Writer.AsStream()), upstream, gate,
+            new ApprovalFunctions.Mcp.McpProxyOptions { ServerName = "approvals", Wait = TimeSpan.Zero, Region = "westeurope" });
+        _ = proxy.RunAsync();
+        await using McpClient client = await McpClient.CreateAsync(new StreamClientTransport(toServer.Writer.AsStream(), toClient.Reader.AsStream()));
+
+        IList<McpClientTool> tools = await client.ListToolsAsync();
+        CallToolResult gated = await client.CallToolAsync("get_approval", new Dictionary<string, object?> { ["id"] = "act_000000000000000000000000" });
+
+        Assert.Equal(["cancel_approval", "get_approval", "request_approval"], tools.Select(t => t.Name).Order());
+        // mcp.approvals.get_approval: the test policies' default asks security on-call; nothing reached upstream yet.
+        Assert.Equal("awaitingApproval", JsonNode.Parse(gated.StructuredContent!.Value.GetRawText())!["status"]!.GetValue<string>());
+    }
+
     private static Task<McpClient> ConnectAsync(HttpClient http) => McpClient.CreateAsync(new HttpClientTransport(
         new HttpClientTransportOptions { Endpoint = new Uri(http.BaseAddress!, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp }, http, null, ownsHttpClient: true));
 }
