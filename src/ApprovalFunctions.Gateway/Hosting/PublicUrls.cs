@@ -19,6 +19,4 @@ internal sealed class PublicUrls
     public Uri Base { get; }
 
     public Uri Review(string actionId) => new(Base, "portal/review/" + Uri.EscapeDataString(actionId));
-
-    public static string Status(string actionId) => Core.Api.ActionDocuments.StatusPath(actionId);
 }

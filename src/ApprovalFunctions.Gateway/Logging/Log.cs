@@ -9,14 +9,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "DEVELOPMENT MODE: local identities and dev tokens are accepted. Never use this in production.")]
     public static partial void DevModeOn(ILogger logger);
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Action {ActionId} submitted by {AgentId}: {Type}")]
-    public static partial void Submitted(ILogger logger, string actionId, string agentId, string type);
-
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Action {ActionId} finished: {Outcome}")]
     public static partial void Finished(ILogger logger, string actionId, string outcome);
-
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Action {ActionId}: decision by {ApproverId} is {Verdict}")]
-    public static partial void Decided(ILogger logger, string actionId, string approverId, string verdict);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "Action {ActionId}: step {Step} failed; it will be retried")]
     public static partial void StepFailed(ILogger logger, Exception exception, string actionId, string step);
@@ -41,9 +35,6 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Authentication by {Method} failed: {Reason}")]
     public static partial void AuthenticationFailed(ILogger logger, string method, string reason);
-
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Outlook action on {ActionId} refused (card {CorrelationId}, request {RequestId}): {Reason}")]
-    public static partial void OutlookRefused(ILogger logger, string actionId, string correlationId, string requestId, string reason);
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "Notification of {ActionId} round {Round} over {Channel} failed: {Error}")]
     public static partial void NotifyFailed(ILogger logger, string actionId, int round, string channel, string error);
