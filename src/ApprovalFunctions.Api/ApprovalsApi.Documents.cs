@@ -40,8 +40,7 @@ public sealed partial class ApprovalsApi
         int limit = (int)Math.Clamp(limitAsked, 1, 500);
         IEnumerable<JsonObject> items = status == "pending"
             ? from action in await backend.PendingForAsync(caller, limit, cancellationToken).ConfigureAwait(false)
-              where action.State.Status == ProcessStatus.PendingApproval
-                  && ApprovalProcess.FromState(action.State).AwaitingDecisionFrom().Any(caller.IsPerson)
+              where action.IsAwaitedBy(caller)
               orderby action.State.Deadline ?? DateTimeOffset.MaxValue
               select Pending(action)
             : from action in await backend.DecidedByAsync(caller, limit, cancellationToken).ConfigureAwait(false)
@@ -164,14 +163,12 @@ public sealed partial class ApprovalsApi
     private (JsonObject Item, DateTimeOffset At)? Decided(ActionSnapshot action, TokenCaller caller)
     {
         ProcessState state = action.State;
-        Vote? vote = state.Votes.FirstOrDefault(v => caller.IsPerson(v.Approver));
-        string choice = "approve";
-        if (vote is null && state.Rejection is Vote rejection && caller.IsPerson(rejection.Approver))
+        if (caller.DecisionOf(state) is not ((Vote vote, string choice)))
         {
-            (vote, choice) = (rejection, "reject");
+            return null;
         }
 
-        return vote is null ? null : (new JsonObject
+        return (new JsonObject
         {
             ["id"] = action.Id,
             ["choice"] = choice,

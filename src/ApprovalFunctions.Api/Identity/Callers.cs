@@ -35,6 +35,19 @@ public static class Callers
         || caller.IsAgentOf(action)
         || (caller.Is(TokenCallers.Approver) && ApprovalProcess.FromState(action.State).EligibleApprovers().Any(caller.IsPerson));
 
+    /// <summary>True when the action waits for the caller's decision now (their inbox).</summary>
+    public static bool IsAwaitedBy(this ActionSnapshot action, TokenCaller caller) =>
+        action.State.Status == ProcessStatus.PendingApproval && ApprovalProcess.FromState(action.State).AwaitingDecisionFrom().Any(caller.IsPerson);
+
+    /// <summary>The caller's decision on the action (their vote, or their rejection) and its choice; null when they made none.</summary>
+    public static (Vote Vote, string Choice)? DecisionOf(this TokenCaller caller, ProcessState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Votes.FirstOrDefault(v => caller.IsPerson(v.Approver)) is Vote vote ? (vote, "approve")
+            : state.Rejection is Vote rejection && caller.IsPerson(rejection.Approver) ? (rejection, "reject")
+            : null;
+    }
+
     /// <summary>The receipt goes to the action's agent, executors and auditors.</summary>
     public static bool MaySeeReceipt(this TokenCaller caller, ActionSnapshot action) =>
         caller.IsAgentOf(action) || caller.Is(TokenCallers.Executor) || caller.Is(TokenCallers.Auditor);

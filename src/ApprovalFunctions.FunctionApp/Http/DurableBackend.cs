@@ -128,7 +128,7 @@ internal sealed class DurableBackend(DurableTaskClient client, IProcessStateStor
 
     public override Task<IReadOnlyList<ActionSnapshot>> PendingForAsync(TokenCaller approver, int limit, CancellationToken cancellationToken) =>
         InstancesAsync(new OrchestrationQuery(Statuses: [OrchestrationRuntimeStatus.Running], InstanceIdPrefix: "act_", FetchInputsAndOutputs: true),
-            a => a.State.Status == ProcessStatus.PendingApproval && ApprovalProcess.FromState(a.State).AwaitingDecisionFrom().Any(approver.IsPerson),
+            a => a.IsAwaitedBy(approver),
             cancellationToken);
 
     public override Task<IReadOnlyList<ActionSnapshot>> DecidedByAsync(TokenCaller approver, int limit, CancellationToken cancellationToken) =>
@@ -138,7 +138,7 @@ internal sealed class DurableBackend(DurableTaskClient client, IProcessStateStor
                 Statuses: [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Completed],
                 InstanceIdPrefix: "act_",
                 FetchInputsAndOutputs: true),
-            a => a.State.Votes.Any(v => approver.IsPerson(v.Approver)) || (a.State.Rejection is Vote r && approver.IsPerson(r.Approver)),
+            a => approver.DecisionOf(a.State) is not null,
             cancellationToken);
 
     /// <summary>Every approval instance the query finds that <paramref name="keep"/> keeps (the API orders and limits).</summary>
