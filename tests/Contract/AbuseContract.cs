@@ -91,7 +91,7 @@ public abstract class AbuseContract(ContractHostBase host)
 
         await host.DecideAsync(Who.Ann, id, digest);
         await host.StatusWhenAsync(id, s => s["finished"]!.GetValue<bool>());
-        JsonArray records = await CompletedTrailAsync(id);
+        JsonArray records = await host.CompletedTrailAsync(id);
         Assert.InRange(records.Count(r => r!["type"]!.GetValue<string>() == "decision-rejected"), 1, 5);
         JsonNode completed = records.Single(r => r!["type"]!.GetValue<string>() == "completed")!;
         int counted = completed["content"]!["refusedAttempts"]!.GetValue<int>();
@@ -118,7 +118,7 @@ public abstract class AbuseContract(ContractHostBase host)
 
         await host.DecideAsync(Who.Ann, id, digest);
         await host.StatusWhenAsync(id, s => s["finished"]!.GetValue<bool>());
-        JsonArray records = await CompletedTrailAsync(id);
+        JsonArray records = await host.CompletedTrailAsync(id);
         Assert.DoesNotContain(records, r => r!["type"]!.GetValue<string>() == "decision-rejected");
         Assert.DoesNotContain("sam", records.ToJsonString(), StringComparison.Ordinal);
     }
@@ -133,24 +133,6 @@ public abstract class AbuseContract(ContractHostBase host)
         HttpResponseMessage response = await host.Client.SendAsync(request);
         string text = await response.Content.ReadAsStringAsync();
         return new Answer(response.StatusCode, text.Length > 0 ? JsonNode.Parse(text)!.AsObject() : [], response);
-    }
-
-    /// <summary>The auditor's records once the trail has its <c>completed</c> record (writers are asynchronous).</summary>
-    private async Task<JsonArray> CompletedTrailAsync(string id)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            Answer audit = await host.GetAsync(Who.Auditor, $"/api/actions/{id}/audit");
-            JsonArray records = audit.Body["records"]!.AsArray();
-            if (records.Any(r => r!["type"]!.GetValue<string>() == "completed"))
-            {
-                return records;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{host.Name}: no completed record in 20 s");
-            await Task.Delay(50);
-        }
     }
 
     private static string UnsignedCopy(string token)

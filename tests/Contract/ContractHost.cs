@@ -97,6 +97,9 @@ public abstract class ContractHostBase : IContractHost
     /// <summary>The trusted issuer (Entra ID in production).</summary>
     internal abstract LocalOpenIdIssuer Entra { get; }
 
+    /// <summary>The Slack workspace the host's Slack app lives in (<see cref="ContractWorld.SlackUsers"/>).</summary>
+    internal abstract FakeSlack Slack { get; }
+
     /// <summary>The host's clock (tokens are issued relative to it; receipts are valid by it).</summary>
     public abstract TimeProvider Clock { get; }
 
@@ -219,6 +222,39 @@ public static class ContractWorld
             then: { effect: requireApproval, approval: { approvers: ["group:approvers"], minApprovals: 1, timeout: PT2S, onTimeout: reject } }
         """;
 
+    /// <summary>
+    /// The Slack workspace: Rita, Ann and Sam are found by their e-mail; Bob by an explicit link in the settings
+    /// (<c>Slack:Users</c>); Eve is a Slack member no directory knows.
+    /// </summary>
+    public static readonly (string UserId, string Email)[] SlackUsers =
+    [
+        ("URITA", "rita@contoso.test"),
+        ("UANN", "ann@contoso.test"),
+        ("UBOB", "robert.b@contoso-slack.test"),
+        ("USAM", "sam@contoso.test"),
+        ("UEVE", "eve@outside.test"),
+    ];
+
+    /// <summary>The Slack settings of both hosts, pointing at <paramref name="slack"/>.</summary>
+    internal static Dictionary<string, string?> SlackSettings(FakeSlack slack) => new()
+    {
+        ["Slack:BotToken"] = FakeSlack.BotToken,
+        ["Slack:SigningSecret"] = FakeSlack.SigningSecret,
+        ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl,
+        ["Slack:TeamId"] = "T0TEST",
+        ["Slack:Users:UBOB"] = "bob",
+    };
+
+    /// <summary>The Slack user of <paramref name="who"/>.</summary>
+    public static string SlackUser(Who who) => who switch
+    {
+        Who.Rita => "URITA",
+        Who.Ann => "UANN",
+        Who.Bob => "UBOB",
+        Who.Sam => "USAM",
+        _ => "UEVE",
+    };
+
     /// <summary>The machine of <paramref name="who"/>, for hosts that authenticate machines by API key.</summary>
     public static (string Id, string Role, string Key) Machine(Who who) => who switch
     {
@@ -336,6 +372,24 @@ public static class ContractRequests
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"{host.Name}: action {id} did not get there in 20 s; last: {status.Status} {status.Body}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The auditor's records once the trail has its <c>completed</c> record (writers are asynchronous).</summary>
+    public static async Task<JsonArray> CompletedTrailAsync(this IContractHost host, string id)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            Answer audit = await host.GetAsync(Who.Auditor, $"/api/actions/{id}/audit");
+            JsonArray records = audit.Body["records"]!.AsArray();
+            if (records.Any(r => r!["type"]!.GetValue<string>() == "completed"))
+            {
+                return records;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{host.Name}: no completed record in 20 s");
             await Task.Delay(50);
         }
     }

@@ -13,4 +13,10 @@ internal static partial class ApiLog
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Outlook action on {ActionId} refused (card {CorrelationId}, request {RequestId}): {Reason}")]
     public static partial void OutlookRefused(ILogger logger, string actionId, string correlationId, string requestId, string reason);
+
+    [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Slack interaction refused: {Reason}")]
+    public static partial void SlackRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1511, Level = LogLevel.Warning, Message = "Slack user {SlackUser} pressed on {ActionId} but is linked to no person")]
+    public static partial void SlackUnlinked(ILogger logger, string slackUser, string actionId);
 }

@@ -27,6 +27,12 @@ public sealed record CardContext(string ActionId, Uri ReviewUrl, DateTimeOffset 
 /// <param name="Recipient">The recipient's e-mail address (Outlook's <c>expectedActors</c>).</param>
 public sealed record OutlookCardAction(Uri DecisionUrl, string Originator, string CardToken, string? Recipient);
 
+/// <summary>What only the Teams bot's card needs: the digest its buttons send back, and who sees a refreshed card.</summary>
+/// <param name="ActionDigest">The digest of the action the card shows; a decision carries it, so it is bound to what was shown.</param>
+/// <param name="RefreshUserIds">The Entra object ids whose Teams refresh the card on view (at most 60, as Teams allows).</param>
+/// <param name="Notice">A line above the facts (why a decision was not taken), or null.</param>
+public sealed record TeamsCardAction(string ActionDigest, IReadOnlyList<string> RefreshUserIds, string? Notice = null);
+
 /// <summary>
 /// Adaptive Cards built from a <see cref="ReviewerView"/> (never from the raw action): an Outlook actionable message
 /// (version 1.0, the last version that carries <c>Action.Http</c>) and a Teams / portal card (version 1.5, decisions in
@@ -81,6 +87,114 @@ public static class ApprovalCards
         JsonObject card = Card("1.5", Body(view, context, "Approval needed"), [OpenUrl("Review and decide", context.ReviewUrl)]);
         card["msteams"] = new JsonObject { ["width"] = "Full" };
         return card;
+    }
+
+    /// <summary>The verbs of the Teams bot card's <c>Action.Execute</c> buttons and its refresh.</summary>
+    public static class TeamsVerbs
+    {
+        /// <summary>Approve.</summary>
+        public const string Approve = "approve";
+
+        /// <summary>Reject (the comment is required).</summary>
+        public const string Reject = "reject";
+
+        /// <summary>Teams asks for the viewer's current card.</summary>
+        public const string Refresh = "refresh";
+    }
+
+    /// <summary>
+    /// The Teams bot's card (version 1.5, Universal Actions): approve or reject in the card with <c>Action.Execute</c>
+    /// (data: the action id and the digest shown), a comment (required to reject), and a refresh for the recipients so
+    /// each viewer gets their own current card.
+    /// </summary>
+    public static JsonObject TeamsActionable(ReviewerView view, CardContext context, TeamsCardAction teams)
+    {
+        Check.NotNull(view);
+        Check.NotNull(context);
+        Check.NotNull(teams);
+        Check.NotNullOrWhiteSpace(teams.ActionDigest);
+        JsonArray body = Body(view, context, "Approval needed");
+        if (teams.Notice is not null)
+        {
+            body.Insert(1, Text(CardText.Escape(teams.Notice, 300), weight: "Bolder"));
+        }
+
+        body.Add(new JsonObject
+        {
+            ["type"] = "Input.Text",
+            ["id"] = "comment",
+            ["isMultiline"] = true,
+            ["placeholder"] = "Comment (required to reject)",
+            ["maxLength"] = 2000,
+        });
+        JsonObject card = Card("1.5", body,
+        [
+            Execute("Approve", TeamsVerbs.Approve, context.ActionId, teams.ActionDigest, style: "positive"),
+            Execute("Reject", TeamsVerbs.Reject, context.ActionId, teams.ActionDigest, style: "destructive"),
+            OpenUrl("Review in portal", context.ReviewUrl),
+        ]);
+        card["refresh"] = new JsonObject
+        {
+            ["action"] = Execute(null, TeamsVerbs.Refresh, context.ActionId, teams.ActionDigest),
+            ["userIds"] = new JsonArray([.. teams.RefreshUserIds.Take(60).Select(id => (JsonNode)JsonValue.Create(id))]),
+        };
+        card["msteams"] = new JsonObject { ["width"] = "Full" };
+        return card;
+    }
+
+    /// <summary>
+    /// The Teams bot's card once nothing is left to press for its viewer: what happened, the same facts, a link to the
+    /// portal, and no buttons. It keeps the refresh (when <paramref name="refresh"/> is given) so a later view shows the
+    /// final outcome.
+    /// </summary>
+    public static JsonObject TeamsOutcome(ReviewerView view, CardContext context, string headline, TeamsCardAction? refresh = null)
+    {
+        Check.NotNull(view);
+        Check.NotNull(context);
+        Check.NotNullOrWhiteSpace(headline);
+        JsonObject card = Card("1.5", Body(view, context, headline), [OpenUrl("Open in portal", context.ReviewUrl)]);
+        if (refresh is not null)
+        {
+            card["refresh"] = new JsonObject
+            {
+                ["action"] = Execute(null, TeamsVerbs.Refresh, context.ActionId, refresh.ActionDigest),
+                ["userIds"] = new JsonArray([.. refresh.RefreshUserIds.Take(60).Select(id => (JsonNode)JsonValue.Create(id))]),
+            };
+        }
+
+        card["msteams"] = new JsonObject { ["width"] = "Full" };
+        return card;
+    }
+
+    /// <summary>
+    /// One line on how a request ended, for every channel's updated message: the outcome and who decided (display names,
+    /// escaped by the channel), or why nobody did.
+    /// </summary>
+    public static string OutcomeHeadline(ProcessState state)
+    {
+        Check.NotNull(state);
+        static string Names(IEnumerable<Vote> votes) =>
+            string.Join(", ", votes.Select(v => v.Approver.DisplayName ?? v.Approver.Id).Distinct(StringComparer.Ordinal).Take(5));
+        ProcessOutcome? outcome = state.Outcome ?? state.Status switch
+        {
+            ProcessStatus.Rejected => ProcessOutcome.Rejected,
+            ProcessStatus.Expired => ProcessOutcome.Expired,
+            ProcessStatus.Cancelled => ProcessOutcome.Cancelled,
+            ProcessStatus.Denied => ProcessOutcome.Denied,
+            ProcessStatus.Failed => ProcessOutcome.Failed,
+            ProcessStatus.Approved or ProcessStatus.Allowed or ProcessStatus.Released => ProcessOutcome.Released,
+            _ => null,
+        };
+        return outcome switch
+        {
+            null => "Approval needed",
+            ProcessOutcome.Rejected => state.Rejection is { } rejection ? "Rejected by " + Names([rejection]) : "Rejected",
+            ProcessOutcome.Expired => "Expired: not enough approvals by the deadline",
+            ProcessOutcome.Cancelled => "Cancelled by the agent",
+            ProcessOutcome.Denied => "Denied by policy",
+            ProcessOutcome.Failed => state.Votes.Count > 0 ? "Approved by " + Names(state.Votes) + ", but the release failed" : "Failed",
+            _ => state.Votes.Count > 0 ? "Approved by " + Names(state.Votes) : "Approved",
+        };
     }
 
     /// <summary>
@@ -220,6 +334,32 @@ public static class ApprovalCards
             new JsonObject { ["name"] = "Content-Type", ["value"] = "text/plain" },
             new JsonObject { ["name"] = CardTokenHeader, ["value"] = outlook.CardToken }),
     };
+
+    private static JsonObject Execute(string? title, string verb, string actionId, string digest, string? style = null)
+    {
+        var action = new JsonObject
+        {
+            ["type"] = "Action.Execute",
+            ["verb"] = verb,
+            ["data"] = new JsonObject { ["actionId"] = actionId, ["actionDigest"] = digest },
+        };
+        if (title is not null)
+        {
+            action["title"] = title;
+        }
+
+        if (style is not null)
+        {
+            action["style"] = style;
+        }
+
+        if (verb == TeamsVerbs.Reject)
+        {
+            action["associatedInputs"] = "auto";
+        }
+
+        return action;
+    }
 
     private static JsonObject OpenUrl(string title, Uri url) => new()
     {

@@ -1,3 +1,4 @@
+using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.Microsoft365.Notifications;
 using ApprovalFunctions.Microsoft365.Outlook;
@@ -79,4 +80,58 @@ internal static class BlobMarkers
             return false;
         }
     }
+}
+
+/// <summary>
+/// Messages posted in Slack and Teams, one JSON blob each (<c>channel-messages/{actionId}/{channel}/{key}.json</c>) in
+/// the app's state container, listed by the action's prefix when the orchestration updates them to the outcome.
+/// </summary>
+public sealed class BlobPostedMessages(BlobContainerClient state) : IPostedMessages
+{
+    /// <inheritdoc />
+    public async Task AddAsync(PostedMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await state.GetBlobClient(Name(message)).UploadAsync(BinaryData.FromObjectAsJson(message), new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<PostedMessage>> ListAsync(string actionId, CancellationToken cancellationToken)
+    {
+        var messages = new List<PostedMessage>();
+        await foreach (BlobItem item in state.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix(actionId) }, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                BinaryData content = (await state.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                if (content.ToObjectFromJson<PostedMessage>() is { } message)
+                {
+                    messages.Add(message);
+                }
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // Removed while listing: nothing to update.
+            }
+        }
+
+        return messages;
+    }
+
+    /// <inheritdoc />
+    public async Task MarkUpdatedAsync(IReadOnlyList<PostedMessage> messages, CancellationToken cancellationToken)
+    {
+        foreach (PostedMessage message in messages ?? throw new ArgumentNullException(nameof(messages)))
+        {
+            await AddAsync(message with { Updated = true }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Prefix(string actionId) => "channel-messages/" + Uri.EscapeDataString(actionId) + "/";
+
+    private static string Name(PostedMessage message) =>
+        Prefix(message.ActionId) + Uri.EscapeDataString(message.Channel) + "/" + Uri.EscapeDataString(message.Key) + ".json";
 }

@@ -1,5 +1,8 @@
 using ApprovalFunctions.Api;
 using ApprovalFunctions.Api.Identity;
+using ApprovalFunctions.Channels;
+using ApprovalFunctions.Channels.Messages;
+using ApprovalFunctions.Channels.Slack;
 using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Receipts;
@@ -19,6 +22,7 @@ using Azure.Messaging.ServiceBus;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Graph;
 using Microsoft.IdentityModel.Tokens;
@@ -35,7 +39,9 @@ public static class ServiceRegistration
         Microsoft365Options m365 = configuration.GetSection(Microsoft365Options.Section).Get<Microsoft365Options>() ?? new Microsoft365Options();
         MaskingOptions masking = configuration.GetSection("Masking").Get<MaskingOptions>() ?? new MaskingOptions();
         PortalOptions portal = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        SlackOptions slack = configuration.GetSection(SlackOptions.Section).Get<SlackOptions>() ?? new SlackOptions();
         var failures = new List<string>(options.Validate());
+        failures.AddRange(slack.Validate());
         failures.AddRange(portal.Validate());
         failures.AddRange(m365.Validate(Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out Uri? publicUrl) ? publicUrl : null));
         if (!m365.Directory)
@@ -99,13 +105,14 @@ public static class ServiceRegistration
         services.AddSingleton<IReleaseSender>(sp => new ServiceBusRelease(sp.GetRequiredService<ServiceBusClient>().CreateSender(options.ReleaseQueue), time));
         services.AddSingleton<IDeliveryLedger>(new BlobDeliveryLedger(state));
         services.AddSingleton<IProcessStateStore>(new BlobProcessStateStore(state));
+        services.AddSingleton<IPostedMessages>(new BlobPostedMessages(state));
 
         // Microsoft 365: the directory, the channels, Outlook's tokens.
         services.AddHttpClient("oidc");
         services.AddHttpClient("teams-workflows").AddHttpMessageHandler(() => new RetryAfterHandler(time));
         services.AddSingleton(_ => GraphClients.Create(Microsoft365Channels.Credential(m365, options.ManagedIdentityClientId), new Uri(m365.GraphBaseUrl), time));
-        services.AddSingleton<IApproverDirectory>(sp => new ApproverResolution(
-            new GraphDirectory(sp.GetRequiredService<GraphServiceClient>(), time) { CacheTtl = m365.DirectoryCacheTtl }));
+        services.AddSingleton<IDirectoryLookup>(sp => new GraphDirectory(sp.GetRequiredService<GraphServiceClient>(), time) { CacheTtl = m365.DirectoryCacheTtl });
+        services.AddSingleton<IApproverDirectory>(sp => new ApproverResolution(sp.GetRequiredService<IDirectoryLookup>()));
         if (m365.Outlook.Enabled)
         {
             services.AddSingleton(new CardTokens(Convert.FromBase64String(m365.CardTokenKey!), new BlobCardTokenLedger(state)));
@@ -113,11 +120,15 @@ public static class ServiceRegistration
             services.AddSingleton<OutlookActions>();
         }
 
+        // Chat channels (Slack): messages posted, then updated to the outcome by the orchestration.
+        services.AddSlack(slack);
+        services.TryAddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
         services.AddSingleton<IEnumerable<IApprovalNotifier>>(sp =>
         [
             new PortalInboxNotifier(),
             .. Microsoft365Channels.Notifiers(m365, sp.GetRequiredService<GraphServiceClient>(), sp.GetService<CardTokens>(), sp.GetRequiredService<IDeliveryLedger>(),
                 links.Base, sp.GetRequiredService<IHttpClientFactory>().CreateClient("teams-workflows"), time),
+            .. ChannelRegistration.Notifiers(sp),
         ]);
 
         // Callers: Entra tokens from the configured issuers, or hashed API keys (the gateway's authentication).

@@ -1,4 +1,5 @@
 using ApprovalFunctions.Api;
+using ApprovalFunctions.Channels.Slack;
 using ApprovalFunctions.FunctionApp.Identity;
 using ApprovalFunctions.Microsoft365.Outlook;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// calls the gateway's minimal APIs make); <see cref="AuthenticationMiddleware"/> has authenticated the caller. Agents
 /// get their own status URL, never Durable's management URLs (which carry the system key).
 /// </summary>
-public sealed class ApiFunctions(DurableApis apis, OutlookActions? outlook = null)
+public sealed class ApiFunctions(DurableApis apis, OutlookActions? outlook = null, SlackChannel? slack = null)
 {
     /// <summary><c>POST /api/actions[?wait=PT5S]</c>.</summary>
     [Function(nameof(SubmitAction))]
@@ -73,4 +74,10 @@ public sealed class ApiFunctions(DurableApis apis, OutlookActions? outlook = nul
     public async Task<IActionResult> OutlookAction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/outlook/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient client, FunctionContext context) =>
         await apis.For(client).OutlookAsync(request, id, outlook, context.CancellationToken);
+
+    /// <summary><c>POST /api/slack/interactions</c>: Slack's signature is checked by the API itself.</summary>
+    [Function(nameof(SlackInteraction))]
+    public async Task<IActionResult> SlackInteraction(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/slack/interactions")] HttpRequest request, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        await apis.For(client).SlackAsync(request, slack, context.CancellationToken);
 }

@@ -28,6 +28,7 @@ public sealed class AuthenticationMiddleware(CallerAuthentication authentication
         nameof(PublicFunctions.PortalConfig),
         nameof(PublicFunctions.UnknownEndpoint),
         nameof(ApiFunctions.OutlookAction),
+        nameof(ApiFunctions.SlackInteraction),
     };
 
     /// <summary>The middleware runs for HTTP-triggered functions only (not for orchestrators and activities).</summary>

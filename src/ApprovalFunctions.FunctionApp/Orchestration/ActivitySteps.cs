@@ -1,3 +1,4 @@
+using ApprovalFunctions.Channels.Messages;
 using System.Security.Cryptography;
 using ApprovalFunctions.Core;
 using ApprovalFunctions.Core.Actions;
@@ -67,8 +68,11 @@ public sealed class ActivitySteps(
     IAuditStore audit,
     IReleaseSender release,
     IProcessStateStore states,
-    PublicLinks links)
+    PublicLinks links,
+    OutcomeUpdates? outcomes = null)
 {
+    private readonly OutcomeUpdates _outcomes = outcomes ?? new OutcomeUpdates(new InMemoryPostedMessages(), []);
+
     /// <summary>The policy set's hash (for logs and status).</summary>
     public string PolicyHash => policy.Hash;
 
@@ -118,6 +122,18 @@ public sealed class ActivitySteps(
         }
 
         return CoreJson.Serialize(new ApproversNotified(step.Notification.Round, deliveries, input.Now));
+    }
+
+    /// <summary>
+    /// Updates the messages posted in Slack and Teams about the action to its outcome (the state in the input, which left
+    /// pending approval). Returns how many are left (a chat service that failed); they are not retried by the instance:
+    /// a press on one of them answers with the current outcome.
+    /// </summary>
+    public async Task<int> UpdateChannelsAsync(StepInput input, CancellationToken cancellationToken)
+    {
+        ProcessState state = CoreJson.DeserializeState(Check.NotNull(Check.NotNull(input).StateJson));
+        (_, int remaining) = await _outcomes.UpdateAsync(OutcomeNotice.Of(masker, Action(input), state, links.Review(input.ActionId)), cancellationToken).ConfigureAwait(false);
+        return remaining;
     }
 
     /// <summary>Signs the receipt for a release step; the orchestration keeps it, so a retried dispatch sends this one.</summary>

@@ -24,6 +24,11 @@ public sealed class ApprovalActivities(ActivitySteps steps)
     public Task<string> NotifyApprovers([ActivityTrigger] StepInput input, FunctionContext context) =>
         steps.NotifyApproversAsync(input, context.CancellationToken);
 
+    /// <summary>Updates the Slack and Teams messages about the action to its outcome; returns how many could not be.</summary>
+    [Function(nameof(UpdateChannels))]
+    public Task<int> UpdateChannels([ActivityTrigger] StepInput input, FunctionContext context) =>
+        steps.UpdateChannelsAsync(input, context.CancellationToken);
+
     /// <summary>Signs the approval receipt.</summary>
     [Function(nameof(IssueReceipt))]
     public IssuedReceiptResult IssueReceipt([ActivityTrigger] StepInput input) => steps.IssueReceipt(input);

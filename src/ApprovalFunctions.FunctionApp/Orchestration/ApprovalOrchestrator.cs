@@ -33,7 +33,7 @@ public static class ApprovalOrchestrator
         OrchestrationVersions.Run(context, OrchestrationVersions.Builds);
 
     /// <summary>Version 1.0: Core's process, step by step, with a new durable timer for every wait; returns the outcome's name.</summary>
-    public static Task<string> RunV1Async(TaskOrchestrationContext context) => RunAsync(context, timer: null);
+    public static Task<string> RunV1Async(TaskOrchestrationContext context) => RunAsync(context, timer: null, updateChannels: false);
 
     /// <summary>
     /// Version 2.0: as 1.0, but one durable timer per deadline, kept across the events that arrive before it, so an
@@ -42,10 +42,20 @@ public static class ApprovalOrchestrator
     public static async Task<string> RunV2Async(TaskOrchestrationContext context)
     {
         using var timer = new WaitTimer();
-        return await RunAsync(context, timer);
+        return await RunAsync(context, timer, updateChannels: false);
     }
 
-    private static async Task<string> RunAsync(TaskOrchestrationContext context, WaitTimer? timer)
+    /// <summary>
+    /// Version 3.0: as 2.0, and once the action leaves pending approval (decided, expired or cancelled) one activity
+    /// updates the messages posted about it in Slack and Teams to the outcome, before the release.
+    /// </summary>
+    public static async Task<string> RunV3Async(TaskOrchestrationContext context)
+    {
+        using var timer = new WaitTimer();
+        return await RunAsync(context, timer, updateChannels: true);
+    }
+
+    private static async Task<string> RunAsync(TaskOrchestrationContext context, WaitTimer? timer, bool updateChannels)
     {
         ArgumentNullException.ThrowIfNull(context);
         ApprovalInput input = context.GetInput<ApprovalInput>() ?? throw new InvalidOperationException("The orchestration has no input.");
@@ -62,6 +72,11 @@ public static class ApprovalOrchestrator
                 case AwaitDecisionStep wait:
                     await run.CheckpointAsync(process, receipt);
                     process = await AwaitAsync(context, process, wait, run.Log, timer);
+                    if (updateChannels && process.State.Status != ProcessStatus.PendingApproval)
+                    {
+                        await UpdateChannelsAsync(run, process);
+                    }
+
                     break;
 
                 case ReleaseStep release:
@@ -157,6 +172,25 @@ public static class ApprovalOrchestrator
             string reason = ex.Message;
             Log.EventIgnored(log, process.State.ActionId, reason);
             return process;
+        }
+    }
+
+    /// <summary>
+    /// Updates the chat messages to the outcome: one round of retries, and a failure is logged rather than waited out
+    /// (the messages stay as they were; a press on one answers with the outcome).
+    /// </summary>
+    private static async Task UpdateChannelsAsync(Run run, ApprovalProcess process)
+    {
+        var input = new StepInput(run.Input.ActionId, run.Input.Region, CoreJson.Serialize(process.Next()), Now(run.Context), run.Input.ActionJson,
+            CoreJson.Serialize(process.State with { PendingAudit = [] }));
+        try
+        {
+            await run.Context.CallActivityAsync<int>(nameof(ApprovalActivities.UpdateChannels), input, run.Retry);
+        }
+        catch (TaskFailedException ex)
+        {
+            string error = Core.LogText.Sanitize(ex.FailureDetails.ErrorMessage, 300);
+            Log.ChannelsNotUpdated(run.Log, run.Input.ActionId, error);
         }
     }
 
@@ -335,4 +369,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Action {ActionId}: {Activity} failed through round {Round} of retries; trying again at {RetryAt}")]
     public static partial void WaitingOut(ILogger logger, string actionId, string activity, int round, DateTimeOffset retryAt);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Action {ActionId}: its Slack and Teams messages could not be updated to the outcome: {Error}")]
+    public static partial void ChannelsNotUpdated(ILogger logger, string actionId, string error);
 }

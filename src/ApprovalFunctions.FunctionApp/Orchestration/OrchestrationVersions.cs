@@ -18,8 +18,11 @@ public static class OrchestrationVersions
     /// <summary>One durable timer per deadline, kept across the events that arrive before it.</summary>
     public const string V2 = "2.0";
 
+    /// <summary>As 2.0, and once the action leaves pending approval, its Slack and Teams messages are updated to the outcome.</summary>
+    public const string V3 = "3.0";
+
     /// <summary>The version new instances start with.</summary>
-    public const string Current = V2;
+    public const string Current = V3;
 
     /// <summary>Every version this build can run, with its orchestration.</summary>
     public static readonly IReadOnlyDictionary<string, Func<TaskOrchestrationContext, Task<string>>> Builds =
@@ -27,6 +30,7 @@ public static class OrchestrationVersions
         {
             [V1] = ApprovalOrchestrator.RunV1Async,
             [V2] = ApprovalOrchestrator.RunV2Async,
+            [V3] = ApprovalOrchestrator.RunV3Async,
         };
 
     /// <summary>

@@ -1,4 +1,5 @@
 using ApprovalFunctions.Api;
+using ApprovalFunctions.Channels.Slack;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Gateway.Release;
 using ApprovalFunctions.Microsoft365.Identity;
@@ -30,6 +31,10 @@ internal static class GatewayEndpoints
         // Outlook's token is not a caller's token: the API checks it and the card token itself.
         api.MapPost("/outlook/{id}", (HttpContext http, ApprovalsApi a, string id, IServiceProvider services) =>
             a.OutlookAsync(http.Request, id, services.GetService<OutlookActions>(), http.RequestAborted)).AllowAnonymous();
+
+        // Slack signs its requests: the API checks the signature before anything else.
+        api.MapPost("/slack/interactions", (HttpContext http, ApprovalsApi a, IServiceProvider services) =>
+            a.SlackAsync(http.Request, services.GetService<SlackChannel>(), http.RequestAborted)).AllowAnonymous();
 
         // MCP over Streamable HTTP, authenticated like the REST API (the fallback policy); the agent is the caller.
         app.MapMcp("/mcp");

@@ -1,6 +1,7 @@
 using ApprovalFunctions.Api;
 using ApprovalFunctions.Api.Http;
 using ApprovalFunctions.Gateway.Api;
+using ApprovalFunctions.Gateway.Channels;
 using ApprovalFunctions.Gateway.Cli;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Gateway.Microsoft365;
@@ -30,6 +31,7 @@ internal static class GatewayHost
         builder.Services.AddRelease();
         builder.Services.AddApproverDelivery();
         builder.Services.AddMicrosoft365(builder.Configuration);
+        builder.Services.AddGatewayChannels(builder.Configuration);
         builder.Services.AddGatewayApi();
 
         WebApplication app = builder.Build();

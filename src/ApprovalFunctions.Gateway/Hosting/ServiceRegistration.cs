@@ -107,6 +107,7 @@ internal static class ServiceRegistration
     {
         services.AddSingleton<ActionLocks>();
         services.AddSingleton<RunnerSignal>();
+        services.AddSingleton<Channels.OutcomeSignal>();
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<ActionCompletions>();
         services.AddSingleton<StepExecutor>();

@@ -46,6 +46,10 @@ internal sealed class IdentitiesFile
     public string PersonIdOf(string objectId) =>
         People.FirstOrDefault(p => string.Equals(p.ObjectId, objectId, StringComparison.OrdinalIgnoreCase))?.Id ?? objectId;
 
+    /// <summary>The Slack links the file holds (Slack user id → the file's person id).</summary>
+    public IReadOnlyDictionary<string, string> SlackLinks() =>
+        People.Where(p => p.Slack is not null).ToDictionary(p => p.Slack!, p => p.Id, StringComparer.Ordinal);
+
     /// <summary>The person with this id, object id or e-mail address (e-mail finds a person; it is never who a caller is).</summary>
     public Person? FindPerson(string idOrEmail) => Find(idOrEmail)?.ToPerson();
 
@@ -76,6 +80,11 @@ internal sealed class IdentitiesFile
             if (person.ObjectId is not null && (string.IsNullOrWhiteSpace(person.ObjectId) || !ids.Add(person.ObjectId)))
             {
                 problems.Add($"people: {person.Id}'s objectId {LogText.Quote(person.ObjectId)} is empty or used twice");
+            }
+
+            if (person.Slack is not null && (string.IsNullOrWhiteSpace(person.Slack) || !ids.Add("slack:" + person.Slack)))
+            {
+                problems.Add($"people: {person.Id}'s slack {LogText.Quote(person.Slack)} is empty or used twice");
             }
         }
 
@@ -111,6 +120,9 @@ internal sealed class PersonEntry
 
     /// <summary>The person's Entra object id: Entra tokens (the portal's, Outlook's) with this <c>oid</c> are this person.</summary>
     public string? ObjectId { get; set; }
+
+    /// <summary>The person's Slack user id (<c>U…</c>): presses in Slack by this user are this person's.</summary>
+    public string? Slack { get; set; }
 
     public string? DisplayName { get; set; }
 

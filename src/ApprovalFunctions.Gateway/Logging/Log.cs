@@ -38,4 +38,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "Notification of {ActionId} round {Round} over {Channel} failed: {Error}")]
     public static partial void NotifyFailed(ILogger logger, string actionId, int round, string channel, string error);
+
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Information, Message = "Action {ActionId}: {Updated} channel message(s) updated to the outcome, {Remaining} left")]
+    public static partial void MessagesUpdated(ILogger logger, string actionId, int updated, int remaining);
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Updating the channel messages of {ActionId} failed: {Error}")]
+    public static partial void MessagesUpdateFailed(ILogger logger, string actionId, string error);
 }

@@ -40,6 +40,7 @@ internal sealed class StepExecutor
     private readonly WebhookSignal _webhookSignal;
     private readonly AuditSignal _auditSignal;
     private readonly RunnerSignal _runnerSignal;
+    private readonly Channels.OutcomeSignal _outcomeSignal;
     private readonly IOptions<ReleaseOptions> _release;
     private readonly PublicUrls _urls;
     private readonly TimeProvider _time;
@@ -49,7 +50,7 @@ internal sealed class StepExecutor
     public StepExecutor(
         ActionStore store, PolicyProvider policy, IApproverDirectory directory, IEnumerable<IApprovalNotifier> notifiers, Masker masker,
         ReceiptIssuer receipts, ActionCompletions completions, WebhookSignal webhookSignal, AuditSignal auditSignal, RunnerSignal runnerSignal, IOptions<ReleaseOptions> release,
-        PublicUrls urls, TimeProvider time, ILogger<StepExecutor> logger)
+        PublicUrls urls, TimeProvider time, ILogger<StepExecutor> logger, Channels.OutcomeSignal outcomeSignal)
     {
         _store = store;
         _policy = policy;
@@ -61,6 +62,7 @@ internal sealed class StepExecutor
         _webhookSignal = webhookSignal;
         _auditSignal = auditSignal;
         _runnerSignal = runnerSignal;
+        _outcomeSignal = outcomeSignal;
         _release = release;
         _urls = urls;
         _time = time;
@@ -234,6 +236,7 @@ internal sealed class StepExecutor
                         }
 
                         owner._completions.Completed(Id);
+                        owner._outcomeSignal.Wake(); // messages posted in Slack or Teams now show the outcome
                         string outcome = Core.Json.CoreJson.Name(finish.Outcome);
                         Log.Finished(owner._logger, Id, outcome);
                         return;

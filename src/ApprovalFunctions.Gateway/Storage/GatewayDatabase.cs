@@ -254,6 +254,15 @@ internal sealed class GatewayDatabase : IAsyncDisposable
                 key          TEXT PRIMARY KEY,
                 delivered_at INTEGER NOT NULL
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS channel_messages (
+                action_id TEXT NOT NULL,
+                channel   TEXT NOT NULL,
+                key       TEXT NOT NULL,
+                address   TEXT NOT NULL,
+                updated   INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (action_id, channel, key)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS channel_messages_open ON channel_messages (action_id) WHERE updated = 0;
             CREATE TABLE IF NOT EXISTS used_card_tokens (
                 token_id   TEXT PRIMARY KEY,
                 expires_at INTEGER NOT NULL

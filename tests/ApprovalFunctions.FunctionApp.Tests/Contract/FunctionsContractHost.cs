@@ -14,6 +14,7 @@ namespace ApprovalFunctions.FunctionApp.Tests.Contract;
 public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 {
     private FunctionsHttpHost _app = null!;
+    private FakeSlack _slack = null!;
 
     public override string Name => "functions";
 
@@ -25,14 +26,23 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 
     internal override LocalOpenIdIssuer Entra => _app.Issuer;
 
+    internal override FakeSlack Slack => _slack;
+
     public override TimeProvider Clock => TimeProvider.System;
 
     public override string ReceiptIssuer => "http://localhost:7071";
 
-    public async Task InitializeAsync() =>
-        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines, Audience);
+    public async Task InitializeAsync()
+    {
+        _slack = await FakeSlack.StartAsync(ContractWorld.SlackUsers);
+        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines, Audience, ContractWorld.SlackSettings(_slack));
+    }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _slack.DisposeAsync();
+    }
 
     /// <summary>The contract world's people and groups as the directory (Entra through Graph in production).</summary>
     private sealed class WorldDirectory : IDirectoryLookup
@@ -42,7 +52,9 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
         public Task<IReadOnlyList<Person>> GroupMembersAsync(string group, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Person>>([.. ContractWorld.People.Where(p => p.Groups.Contains(group)).Select(p => Everyone.Single(e => e.Id == p.Id))]);
 
-        public Task<Person?> UserAsync(string user, CancellationToken cancellationToken) => Task.FromResult(Everyone.FirstOrDefault(p => p.Id == user));
+        /// <summary>By id, or by e-mail as Graph finds a user by UPN (the first of the people sharing one).</summary>
+        public Task<Person?> UserAsync(string user, CancellationToken cancellationToken) =>
+            Task.FromResult(Everyone.FirstOrDefault(p => p.Id == user) ?? Everyone.FirstOrDefault(p => string.Equals(p.Email, user, StringComparison.OrdinalIgnoreCase)));
 
         public Task<Person?> ManagerAsync(string userId, CancellationToken cancellationToken) => Task.FromResult<Person?>(null);
     }
@@ -65,5 +77,7 @@ public sealed class FunctionsAbuseContract(FunctionsContractHost host) : AbuseCo
 public sealed class FunctionsClientContract(FunctionsContractHost host) : ClientContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsMcpContract(FunctionsContractHost host) : McpContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsSlackContract(FunctionsContractHost host) : SlackContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsProxyContract(FunctionsContractHost host) : ProxyContract(host), IClassFixture<FunctionsContractHost>;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Orchestration;
 using ApprovalFunctions.FunctionApp.Tests.Support;
@@ -17,7 +18,7 @@ namespace ApprovalFunctions.FunctionApp.Tests.Orchestration;
 /// </summary>
 public sealed class VersioningTests : IAsyncLifetime
 {
-    private const string Next = "3.0";
+    private const string Next = "4.0";
     private const string Announce = "AnnounceToChannel";
     private readonly ConcurrentBag<string> _announced = [];
     private readonly ConcurrentDictionary<string, int> _timers = new();
@@ -49,7 +50,7 @@ public sealed class VersioningTests : IAsyncLifetime
             [Next] = async context =>
             {
                 await context.CallActivityAsync<string>(Announce, context.InstanceId);
-                return await ApprovalOrchestrator.RunV2Async(context);
+                return await ApprovalOrchestrator.RunV3Async(context);
             },
         };
         ApprovalInput fresh = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: Next);
@@ -67,13 +68,35 @@ public sealed class VersioningTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Version 3.0 updates the chat messages once, when the action leaves pending approval (here on its deadline), with
+    /// the state it left in; 2.0 does not.
+    /// </summary>
+    [Theory]
+    [InlineData(OrchestrationVersions.V2, 0)]
+    [InlineData(OrchestrationVersions.V3, 1)]
+    public async Task Decided_ByVersion_UpdatesTheChatMessagesOnceFromThree(string version, int updates)
+    {
+        ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: version);
+        await _app.WaitForPendingAsync(input.ActionId);
+        await _app.Posted.AddAsync(new PostedMessage(input.ActionId, "recorded", "1/dan", "{}"), CancellationToken.None);
+
+        await _app.DecideAsync(input, Dan, ApprovalChoice.Reject, comment: "no");
+
+        Assert.Equal("rejected", (await _app.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
+        OutcomeNotice[] notices = [.. _app.ChannelUpdates.Notices.Where(n => n.ActionId == input.ActionId)];
+        Assert.Equal(updates, notices.Length);
+        Assert.All(notices, n => Assert.Equal("Rejected by " + Dan.DisplayName, n.Headline));
+    }
+
+    /// <summary>
     /// Version 2.0 keeps one durable timer per deadline however many decisions arrive before it; 1.0 made one per
     /// event. (The decisions here are the agent owner's, refused and audited; each wakes the wait.)
     /// </summary>
     [Theory]
-    [InlineData(OrchestrationVersions.V1, 21)]
-    [InlineData(OrchestrationVersions.V2, 1)]
-    public async Task Wait_TwentyDecisionsBeforeTheDeadline_CreatesTimersPerVersion(string version, int timers)
+    [InlineData(OrchestrationVersions.V1, 21, 17)]
+    [InlineData(OrchestrationVersions.V2, 1, 17)]
+    [InlineData(OrchestrationVersions.V3, 1, 18)]
+    public async Task Wait_TwentyDecisionsBeforeTheDeadline_CreatesTimersPerVersion(string version, int timers, int activities)
     {
         ApprovalInput input = await _app.SubmitAsync(TestPolicies.Action("db.write.rows"), version: version);
         await _app.WaitForPendingAsync(input.ActionId);
@@ -88,7 +111,8 @@ public sealed class VersioningTests : IAsyncLifetime
 
         Assert.Equal("released", (await _app.CompletionAsync(input.ActionId)).ReadOutputAs<string>());
         Assert.Equal(timers, _timers.GetValueOrDefault(input.ActionId));
-        Assert.Equal(17, _activities.GetValueOrDefault(input.ActionId)); // refusals past the audit limit add no activity
+        // Refusals past the audit limit add no activity; 3.0 adds one: updating the chat messages once decided.
+        Assert.Equal(activities, _activities.GetValueOrDefault(input.ActionId));
     }
 
     [Fact]

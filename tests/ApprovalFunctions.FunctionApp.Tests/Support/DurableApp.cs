@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.Core.Actions;
 using ApprovalFunctions.Core.Json;
 using ApprovalFunctions.Core.Masking;
@@ -62,6 +63,12 @@ internal sealed class DurableApp : IAsyncDisposable
 
     public ActivityFaults Faults { get; }
 
+    /// <summary>The chat messages "posted" (tests add them; the engine's update activity lists them).</summary>
+    public InMemoryPostedMessages Posted { get; private init; } = null!;
+
+    /// <summary>What the update activity asked the (recording) chat channel to show.</summary>
+    public RecordingOutcomeUpdater ChannelUpdates { get; private init; } = null!;
+
     /// <summary>Where states too large for the custom status go (one store for every engine of the test run).</summary>
     public static InMemoryProcessStateStore States { get; } = new();
 
@@ -81,8 +88,10 @@ internal sealed class DurableApp : IAsyncDisposable
         audit ??= new InMemoryAuditStore();
         var releases = new RecordingReleaseSender();
         var faults = new ActivityFaults();
+        var posted = new InMemoryPostedMessages();
+        var updater = new RecordingOutcomeUpdater();
         var steps = new ActivitySteps(PolicySet.Load([new PolicySource("policy.yaml", policyYaml)]), new ApproverResolution(TestDirectory.Instance),
-            notifiers ?? [], new Masker(new MaskingOptions()), issuer, audit, releases, States, new PublicLinks(BaseUrl));
+            notifiers ?? [], new Masker(new MaskingOptions()), issuer, audit, releases, States, new PublicLinks(BaseUrl), new OutcomeUpdates(posted, [updater]));
         // APPROVALS_DURABLE_LOG=1 shows the engine's and the orchestrator's logs (for debugging a test).
         DurableTaskTestHost host = await DurableTaskTestHost.StartAsync(registry =>
         {
@@ -94,7 +103,7 @@ internal sealed class DurableApp : IAsyncDisposable
                 ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
                 : null,
         });
-        return new DurableApp(host, steps, key, audit, releases, faults, timing ?? FastTiming);
+        return new DurableApp(host, steps, key, audit, releases, faults, timing ?? FastTiming) { Posted = posted, ChannelUpdates = updater };
     }
 
     /// <summary>The registrations the Functions app's attributes make: the same names, the same activity code.</summary>
@@ -109,6 +118,8 @@ internal sealed class DurableApp : IAsyncDisposable
             (_, input) => faults.RunAsync(nameof(ApprovalActivities.ResolveApprovers), () => steps.ResolveApproversAsync(input, CancellationToken.None)));
         registry.AddActivityFunc<StepInput, string>(nameof(ApprovalActivities.NotifyApprovers),
             (_, input) => faults.RunAsync(nameof(ApprovalActivities.NotifyApprovers), () => steps.NotifyApproversAsync(input, CancellationToken.None)));
+        registry.AddActivityFunc<StepInput, int>(nameof(ApprovalActivities.UpdateChannels),
+            (_, input) => faults.RunAsync(nameof(ApprovalActivities.UpdateChannels), () => steps.UpdateChannelsAsync(input, CancellationToken.None)));
         registry.AddActivityFunc<StepInput, IssuedReceiptResult>(nameof(ApprovalActivities.IssueReceipt),
             (_, input) => faults.RunAsync(nameof(ApprovalActivities.IssueReceipt), () => Task.FromResult(steps.IssueReceipt(input))));
         registry.AddActivityFunc<SaveStateInput, bool>(nameof(ApprovalActivities.SaveState),

@@ -161,3 +161,20 @@ internal static class TestProcesses
         return process;
     }
 }
+
+/// <summary>A chat channel (<c>recorded</c>) that records the outcome notices it is asked to show, and updates every message.</summary>
+internal sealed class RecordingOutcomeUpdater : ApprovalFunctions.Channels.Messages.IOutcomeUpdater
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ApprovalFunctions.Channels.Messages.OutcomeNotice> _notices = new();
+
+    public string Channel => "recorded";
+
+    public IReadOnlyList<ApprovalFunctions.Channels.Messages.OutcomeNotice> Notices => [.. _notices];
+
+    public Task<IReadOnlyList<ApprovalFunctions.Channels.Messages.PostedMessage>> UpdateAsync(
+        ApprovalFunctions.Channels.Messages.OutcomeNotice notice, IReadOnlyList<ApprovalFunctions.Channels.Messages.PostedMessage> posted, CancellationToken cancellationToken)
+    {
+        _notices.Enqueue(notice);
+        return Task.FromResult(posted);
+    }
+}

@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using ApprovalFunctions.Channels;
+using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.Core.Process;
 using ApprovalFunctions.FunctionApp.Hosting;
 using ApprovalFunctions.FunctionApp.Identity;
@@ -102,7 +104,8 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
     /// <paramref name="audience"/> accepted besides <see cref="Audience"/>.
     /// </summary>
     public static async Task<FunctionsHttpHost> StartAsync(
-        string? policies = null, IDirectoryLookup? directory = null, IEnumerable<(string Id, string Role, string Key)>? apiKeys = null, string? audience = null)
+        string? policies = null, IDirectoryLookup? directory = null, IEnumerable<(string Id, string Role, string Key)>? apiKeys = null, string? audience = null,
+        IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         LocalOpenIdIssuer issuer = await LocalOpenIdIssuer.StartAsync();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -120,6 +123,11 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
             settings[$"Approvals:ApiKeys:{index + 3}:KeyHash"] = Hash(apiKey);
         }
 
+        foreach ((string name, string? value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
         var audit = new InMemoryAuditStore();
@@ -130,8 +138,11 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         services.AddSingleton<IAuditStore>(audit);
         services.AddSingleton<IReleaseSender>(releases);
         services.AddSingleton<IProcessStateStore>(DurableApp.States);
+        services.AddSingleton(directory ?? TestDirectory.Instance);
         services.AddSingleton<IApproverDirectory>(new ApproverResolution(directory ?? TestDirectory.Instance));
-        services.AddSingleton<IEnumerable<IApprovalNotifier>>([new PortalInboxNotifier()]);
+        services.AddSingleton<IDeliveryLedger>(new InMemoryDeliveryLedger());
+        services.AddSingleton<IPostedMessages>(new InMemoryPostedMessages());
+        services.AddSingleton<IEnumerable<IApprovalNotifier>>(sp => [new PortalInboxNotifier(), .. ChannelRegistration.Notifiers(sp)]);
         ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         File.Delete(policy); // loaded once, at start-up
 

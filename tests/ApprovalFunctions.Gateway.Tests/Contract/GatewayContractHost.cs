@@ -15,6 +15,7 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
     private GatewayFactory _gateway = null!;
     private HttpClient _client = null!;
     private LocalOpenIdIssuer _entra = null!;
+    private FakeSlack _slack = null!;
 
     public override string Name => "gateway";
 
@@ -25,6 +26,8 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
     public override HttpClient Client => _client;
 
     internal override LocalOpenIdIssuer Entra => _entra;
+
+    internal override FakeSlack Slack => _slack;
 
     public override TimeProvider Clock => _gateway.Clock;
 
@@ -40,8 +43,9 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
         await File.WriteAllTextAsync(policy, ContractWorld.Policy);
         await File.WriteAllTextAsync(identities, IdentitiesYaml());
         _entra = await LocalOpenIdIssuer.StartAsync();
+        _slack = await FakeSlack.StartAsync(ContractWorld.SlackUsers);
         _gateway = new GatewayFactory(
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(ContractWorld.SlackSettings(_slack))
             {
                 ["Gateway:IdentitiesPath"] = identities,
                 ["Identity:Issuers:0:MetadataAddress"] = _entra.MetadataAddress,
@@ -65,6 +69,7 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
         _client.Dispose();
         await _gateway.DisposeAsync();
         await _entra.DisposeAsync();
+        await _slack.DisposeAsync();
         _files.Dispose();
     }
 
@@ -110,5 +115,7 @@ public sealed class GatewayAbuseContract(GatewayContractHost host) : AbuseContra
 public sealed class GatewayClientContract(GatewayContractHost host) : ClientContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayMcpContract(GatewayContractHost host) : McpContract(host), IClassFixture<GatewayContractHost>;
+
+public sealed class GatewaySlackContract(GatewayContractHost host) : SlackContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayProxyContract(GatewayContractHost host) : ProxyContract(host), IClassFixture<GatewayContractHost>;
