@@ -42,6 +42,15 @@ param outlookOriginator string = ''
 @description('Outlook actionable e-mail: the App ID URI the dashboard generated (audience of Outlook\'s tokens).')
 param outlookAppIdUri string = ''
 
+@description('Turn on Slack: the bot token and signing secret are the Key Vault secrets slack-bot-token and slack-signing-secret (README, "Slack").')
+param slackEnabled bool = false
+
+@description('Optional: a Slack channel id (C…) that also gets every request.')
+param slackChannel string = ''
+
+@description('Optional: the Slack workspace (team) id T… whose interactions are taken; others are refused.')
+param slackTeamId string = ''
+
 @description('Object id of the person or pipeline running azd: may set the vault\'s secrets (postprovision creates the keys).')
 param deployerPrincipalId string = ''
 
@@ -185,7 +194,10 @@ module app 'modules/function-app.bicep' = {
       Microsoft365__Outlook__Originator: outlookOriginator
       Microsoft365__Outlook__AppIdUri: outlookAppIdUri
       Microsoft365__CardTokenKey: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=card-token-key)'
-    } : {}, empty(portalClientId) ? {} : {
+    } : {}, slackEnabled ? union({
+      Slack__BotToken: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=slack-bot-token)'
+      Slack__SigningSecret: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=slack-signing-secret)'
+    }, empty(slackChannel) ? {} : { Slack__Channel: slackChannel }, empty(slackTeamId) ? {} : { Slack__TeamId: slackTeamId }) : {}, empty(portalClientId) ? {} : {
       Portal__ClientId: portalClientId
       Portal__Authority: '${environment().authentication.loginEndpoint}${tenantId}'
       Portal__Scope: '${apiAudience}/Approvals.Decide'

@@ -58,7 +58,17 @@ public sealed partial class ApprovalsApi
             return ApiResponse.Empty(StatusCodes.Status200OK);
         }
 
-        Person? person = await slack.People.PersonOfAsync(interaction.UserId, cancellationToken).ConfigureAwait(false);
+        Person? person;
+        try
+        {
+            person = await slack.People.PersonOfAsync(interaction.UserId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ChannelException or HttpRequestException)
+        {
+            // Slack or the directory did not answer: nobody is named, nothing is decided; the press can be repeated.
+            return SlackNote(slack, interaction, "Your decision was not taken: Slack could not tell who you are just now. Try again in a moment.");
+        }
+
         if (person is null)
         {
             string user = LogText.Sanitize(interaction.UserId, 40);

@@ -18,6 +18,9 @@ internal sealed class FakeSlack : IAsyncDisposable
     public const string BotToken = "xoxb-test-0000000000-abcdefghijklmnop";
     public const string SigningSecret = "8f742231b10e8888abcd99yyyzzz85a5";
 
+    /// <summary>A conversation whose messages were deleted: <c>chat.update</c> answers <c>message_not_found</c>.</summary>
+    public const string GoneChannel = "DGONE";
+
     private readonly ConcurrentDictionary<string, string> _emails = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _throttled = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _answers = new(StringComparer.Ordinal);
@@ -176,6 +179,7 @@ internal sealed class FakeSlack : IAsyncDisposable
         JsonObject answer = method switch
         {
             "chat.postMessage" => Posted(request.Body, Arg("channel")!),
+            "chat.update" when Arg("channel") == GoneChannel => new JsonObject { ["ok"] = false, ["error"] = "message_not_found" },
             "chat.update" => Ok(new JsonObject { ["channel"] = Arg("channel"), ["ts"] = Arg("ts") }),
             "views.open" => Ok(new JsonObject { ["view"] = new JsonObject { ["id"] = "V123" } }),
             "users.lookupByEmail" => _emails.FirstOrDefault(e => string.Equals(e.Value, Arg("email"), StringComparison.OrdinalIgnoreCase)) is { Key: not null } user

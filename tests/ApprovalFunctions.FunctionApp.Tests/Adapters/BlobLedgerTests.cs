@@ -1,3 +1,4 @@
+using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.FunctionApp.Adapters;
 using ApprovalFunctions.FunctionApp.Tests.Support;
 
@@ -45,5 +46,23 @@ public sealed class BlobLedgerTests(AzuriteFixture azurite) : IClassFixture<Azur
 
         Assert.Equal("""{"status":"completed"}""", await store.LoadAsync("act_big", CancellationToken.None));
         Assert.Null(await store.LoadAsync("act_other", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PostedMessages_ListedByActionOnly_AndMarkedUpdatedInPlace()
+    {
+        var store = new BlobPostedMessages(await azurite.NewContainerAsync("state"));
+        var ann = new PostedMessage("act_1", "slack", "1/user with spaces#1", """{"channel":"DANN","ts":"1.1"}""");
+        var bob = new PostedMessage("act_1", "slack", "1/bob", """{"channel":"DBOB","ts":"1.2"}""");
+        await store.AddAsync(ann, CancellationToken.None);
+        await store.AddAsync(bob, CancellationToken.None);
+        await store.AddAsync(new PostedMessage("act_10", "slack", "1/ann", "{}"), CancellationToken.None);
+
+        await store.MarkUpdatedAsync([ann], CancellationToken.None);
+
+        IReadOnlyList<PostedMessage> listed = await store.ListAsync("act_1", CancellationToken.None);
+        Assert.Equal(2, listed.Count);
+        Assert.Contains(ann with { Updated = true }, listed);
+        Assert.Contains(bob, listed);
     }
 }

@@ -33,6 +33,7 @@ public sealed partial class DeploymentContractTests(AzuriteFixture azurite) : IC
         [Microsoft365Options.Section] = typeof(Microsoft365Options),
         [PortalOptions.Section] = typeof(PortalOptions),
         ["Masking"] = typeof(MaskingOptions),
+        [ApprovalFunctions.Channels.Slack.SlackOptions.Section] = typeof(ApprovalFunctions.Channels.Slack.SlackOptions),
     };
 
     /// <summary>Settings the Functions host and the platform read, not the app's options.</summary>
@@ -278,7 +279,7 @@ public sealed partial class DeploymentContractTests(AzuriteFixture azurite) : IC
     private static string Metadata(string key) =>
         typeof(DeploymentContractTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
-    [GeneratedRegex(@"\b(?:Approvals|Microsoft365|Portal|Masking|AzureWebJobsStorage)__[A-Za-z0-9_]*")]
+    [GeneratedRegex(@"\b(?:Approvals|Microsoft365|Portal|Masking|Slack|TeamsBot|AzureWebJobsStorage)__[A-Za-z0-9_]*")]
     private static partial Regex SettingNames();
 
     [GeneratedRegex(@"\s+")]

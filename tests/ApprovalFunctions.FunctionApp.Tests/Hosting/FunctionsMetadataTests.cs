@@ -33,7 +33,7 @@ public sealed class FunctionsMetadataTests
             Assert.Equal("activityTrigger", Trigger(activity));
         }
 
-        Assert.Equal(7, Metadata.Count(f => Trigger(f!["name"]!.GetValue<string>()) == "activityTrigger"));
+        Assert.Equal(8, Metadata.Count(f => Trigger(f!["name"]!.GetValue<string>()) == "activityTrigger"));
     }
 
     [Theory]
@@ -45,6 +45,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetCard", "get", "api/actions/{id}/card")]
     [InlineData("ListApprovals", "get", "api/approvals")]
     [InlineData("OutlookAction", "post", "api/outlook/{id}")]
+    [InlineData("SlackInteraction", "post", "api/slack/interactions")]
     [InlineData("ReceiptKeys", "get", "api/receipts/keys")]
     [InlineData("OpenApi", "get", "api/openapi.json")]
     [InlineData("Health", "get", "healthz")]
