@@ -1,8 +1,11 @@
 using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.Channels.Slack;
+using ApprovalFunctions.Channels.Teams;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Microsoft365.Graph;
+using ApprovalFunctions.Microsoft365.Identity;
 using ApprovalFunctions.Microsoft365.Notifications;
+using Azure.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -43,6 +46,42 @@ public static class ChannelRegistration
         return services;
     }
 
+    /// <summary>The named <see cref="HttpClient"/> for the Bot Connector (retries 429 and 5xx as <c>Retry-After</c> asks).</summary>
+    public const string TeamsHttpClient = "teams-bot";
+
+    /// <summary>
+    /// The Teams bot, when <paramref name="options"/> switches it on: the token validator, the Bot Connector, the notifier
+    /// and the bot endpoint's channel. The host may register its <see cref="TeamsPeople"/> first (default: people are
+    /// Entra users) and a <see cref="TeamsBotCredential"/> (default: the app's secret, else the platform's identity).
+    /// </summary>
+    public static IServiceCollection AddTeamsBot(this IServiceCollection services, TeamsBotOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled)
+        {
+            return services;
+        }
+
+        services.AddSingleton(options);
+        services.TryAddSingleton(TeamsPeople.Entra);
+        services.TryAddSingleton(_ => new TeamsBotCredential(options.ClientSecret is not null
+            ? new ClientSecretCredential(options.TenantId, options.AppId, options.ClientSecret)
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { TenantId = options.TenantId, ManagedIdentityClientId = options.AppId })));
+        services.AddHttpClient(TeamsHttpClient).AddHttpMessageHandler(sp => new RetryAfterHandler(sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpClient(TeamsHttpClient + "-keys");
+        services.AddSingleton(sp => new BotConnector(sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsHttpClient), sp.GetRequiredService<TeamsBotCredential>(), options));
+        services.AddSingleton(sp => new TeamsBot(
+            options,
+            new OidcBearerValidator(TeamsBot.IssuerOptions(options), sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsHttpClient + "-keys"), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<BotConnector>(),
+            sp.GetRequiredService<TeamsPeople>()));
+        services.AddSingleton(sp => new TeamsBotNotifier(sp.GetRequiredService<BotConnector>(), sp.GetRequiredService<TeamsPeople>(), options, sp.GetRequiredService<IDeliveryLedger>(),
+            sp.GetRequiredService<IPostedMessages>()));
+        services.AddSingleton<IOutcomeUpdater>(sp => sp.GetRequiredService<TeamsBotNotifier>());
+        services.TryAddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
+        return services;
+    }
+
     /// <summary>The notifiers of the chat channels registered (for hosts that build their notifier list themselves).</summary>
     public static IEnumerable<IApprovalNotifier> Notifiers(IServiceProvider services)
     {
@@ -50,6 +89,11 @@ public static class ChannelRegistration
         if (services.GetService<SlackNotifier>() is SlackNotifier slack)
         {
             yield return slack;
+        }
+
+        if (services.GetService<TeamsBotNotifier>() is TeamsBotNotifier teams)
+        {
+            yield return teams;
         }
     }
 }

@@ -100,6 +100,12 @@ public abstract class ContractHostBase : IContractHost
     /// <summary>The Slack workspace the host's Slack app lives in (<see cref="ContractWorld.SlackUsers"/>).</summary>
     internal abstract FakeSlack Slack { get; }
 
+    /// <summary>Teams' Bot Connector service the host's bot talks to.</summary>
+    internal abstract FakeBotConnector Teams { get; }
+
+    /// <summary>The issuer standing in for the Bot Framework's, whose tokens the host's bot trusts.</summary>
+    internal abstract LocalOpenIdIssuer BotFramework { get; }
+
     /// <summary>The host's clock (tokens are issued relative to it; receipts are valid by it).</summary>
     public abstract TimeProvider Clock { get; }
 
@@ -234,6 +240,19 @@ public static class ContractWorld
         ("USAM", "sam@contoso.test"),
         ("UEVE", "eve@outside.test"),
     ];
+
+    /// <summary>The Teams bot's app id.</summary>
+    public const string BotAppId = "0b7f3c1e-2d4a-4e59-8a61-5c3d2e1f0a9b";
+
+    /// <summary>The Teams bot settings of both hosts: the fake Bot Connector, the stand-in Bot Framework issuer, Entra's tenant.</summary>
+    internal static Dictionary<string, string?> TeamsSettings(FakeBotConnector connector, LocalOpenIdIssuer botFramework, string tenantId) => new()
+    {
+        ["TeamsBot:AppId"] = BotAppId,
+        ["TeamsBot:TenantId"] = tenantId,
+        ["TeamsBot:ServiceUrl"] = connector.ServiceUrl,
+        ["TeamsBot:OpenIdMetadata"] = botFramework.MetadataAddress,
+        ["TeamsBot:Issuer"] = botFramework.Issuer,
+    };
 
     /// <summary>The Slack settings of both hosts, pointing at <paramref name="slack"/>.</summary>
     internal static Dictionary<string, string?> SlackSettings(FakeSlack slack) => new()

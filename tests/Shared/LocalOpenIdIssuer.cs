@@ -26,10 +26,19 @@ internal sealed class LocalOpenIdIssuer : IAsyncDisposable
 
     public string TenantId { get; }
 
+    /// <summary>An issuer name to use instead of the Entra-shaped one (the Bot Framework's is <c>https://api.botframework.com</c>).</summary>
+    public string? IssuerName { get; init; }
+
+    /// <summary>Endorsements published with the RSA key (the Bot Framework lists the channels a key may sign for).</summary>
+    public string[]? RsaEndorsements { get; init; }
+
+    /// <summary>Endorsements published with the EC key.</summary>
+    public string[]? EcEndorsements { get; init; }
+
     public Uri BaseAddress => _server.BaseAddress;
 
     /// <summary>The issuer claim, shaped like Entra's v2.0 issuer.</summary>
-    public string Issuer => $"{BaseAddress}{TenantId}/v2.0";
+    public string Issuer => IssuerName ?? $"{BaseAddress}{TenantId}/v2.0";
 
     public string MetadataAddress => $"{BaseAddress}{TenantId}/v2.0/.well-known/openid-configuration";
 
@@ -40,11 +49,20 @@ internal sealed class LocalOpenIdIssuer : IAsyncDisposable
 
     public ECDsaSecurityKey Ec { get; private set; } = null!;
 
-    public static async Task<LocalOpenIdIssuer> StartAsync(string tenantId = "3f7c2a9e-5b1d-4c8e-9a6f-0d2b4e6a8c1f")
+    public static async Task<LocalOpenIdIssuer> StartAsync(string tenantId = "3f7c2a9e-5b1d-4c8e-9a6f-0d2b4e6a8c1f") => await StartAsync(tenantId, null, null, null);
+
+    /// <summary>
+    /// An issuer standing in for the Bot Framework's: issuer <c>https://api.botframework.com</c>, the RSA key endorsed for
+    /// <c>msteams</c>, the EC key only for another channel.
+    /// </summary>
+    public static Task<LocalOpenIdIssuer> StartBotFrameworkAsync() =>
+        StartAsync("botframework.com", "https://api.botframework.com", ["msteams", "skype"], ["webchat"]);
+
+    private static async Task<LocalOpenIdIssuer> StartAsync(string tenantId, string? issuerName, string[]? rsaEndorsements, string[]? ecEndorsements)
     {
         LocalOpenIdIssuer? issuer = null;
         LocalHttpServer server = await LocalHttpServer.StartAsync((context, request) => issuer!.HandleAsync(context, request));
-        issuer = new LocalOpenIdIssuer(server, tenantId);
+        issuer = new LocalOpenIdIssuer(server, tenantId) { IssuerName = issuerName, RsaEndorsements = rsaEndorsements, EcEndorsements = ecEndorsements };
         return issuer;
     }
 
@@ -128,7 +146,7 @@ internal sealed class LocalOpenIdIssuer : IAsyncDisposable
                 keys = [.. _keys];
             }
 
-            return Json(context, new JsonObject { ["keys"] = new JsonArray([.. keys.Select(PublicJwk)]) });
+            return Json(context, new JsonObject { ["keys"] = new JsonArray([.. keys.Select(k => Endorsed(PublicJwk(k), k is RsaSecurityKey ? RsaEndorsements : EcEndorsements))]) });
         }
 
         context.Response.StatusCode = 404;
@@ -158,6 +176,16 @@ internal sealed class LocalOpenIdIssuer : IAsyncDisposable
         }
 
         return node;
+    }
+
+    private static JsonNode Endorsed(JsonNode jwk, string[]? endorsements)
+    {
+        if (endorsements is not null)
+        {
+            jwk["endorsements"] = new JsonArray([.. endorsements.Select(e => (JsonNode)JsonValue.Create(e))]);
+        }
+
+        return jwk;
     }
 
     private static Task Json(HttpContext context, JsonNode body)

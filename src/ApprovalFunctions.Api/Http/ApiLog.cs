@@ -19,4 +19,7 @@ internal static partial class ApiLog
 
     [LoggerMessage(EventId = 1511, Level = LogLevel.Warning, Message = "Slack user {SlackUser} pressed on {ActionId} but is linked to no person")]
     public static partial void SlackUnlinked(ILogger logger, string slackUser, string actionId);
+
+    [LoggerMessage(EventId = 1520, Level = LogLevel.Warning, Message = "Teams bot activity refused: {Reason}")]
+    public static partial void TeamsRefused(ILogger logger, string reason);
 }

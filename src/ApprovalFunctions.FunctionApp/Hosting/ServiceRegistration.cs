@@ -3,6 +3,7 @@ using ApprovalFunctions.Api.Identity;
 using ApprovalFunctions.Channels;
 using ApprovalFunctions.Channels.Messages;
 using ApprovalFunctions.Channels.Slack;
+using ApprovalFunctions.Channels.Teams;
 using ApprovalFunctions.Core.Masking;
 using ApprovalFunctions.Core.Policy;
 using ApprovalFunctions.Core.Receipts;
@@ -40,8 +41,10 @@ public static class ServiceRegistration
         MaskingOptions masking = configuration.GetSection("Masking").Get<MaskingOptions>() ?? new MaskingOptions();
         PortalOptions portal = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         SlackOptions slack = configuration.GetSection(SlackOptions.Section).Get<SlackOptions>() ?? new SlackOptions();
+        TeamsBotOptions teams = configuration.GetSection(TeamsBotOptions.Section).Get<TeamsBotOptions>() ?? new TeamsBotOptions();
         var failures = new List<string>(options.Validate());
         failures.AddRange(slack.Validate());
+        failures.AddRange(teams.Validate());
         failures.AddRange(portal.Validate());
         failures.AddRange(m365.Validate(Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out Uri? publicUrl) ? publicUrl : null));
         if (!m365.Directory)
@@ -120,8 +123,9 @@ public static class ServiceRegistration
             services.AddSingleton<OutlookActions>();
         }
 
-        // Chat channels (Slack): messages posted, then updated to the outcome by the orchestration.
+        // Chat channels (Slack, the Teams bot): messages posted, then updated to the outcome by the orchestration.
         services.AddSlack(slack);
+        services.AddTeamsBot(teams);
         services.TryAddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
         services.AddSingleton<IEnumerable<IApprovalNotifier>>(sp =>
         [

@@ -1,5 +1,6 @@
 using ApprovalFunctions.Api;
 using ApprovalFunctions.Channels.Slack;
+using ApprovalFunctions.Channels.Teams;
 using ApprovalFunctions.FunctionApp.Identity;
 using ApprovalFunctions.Microsoft365.Outlook;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ namespace ApprovalFunctions.FunctionApp.Http;
 /// calls the gateway's minimal APIs make); <see cref="AuthenticationMiddleware"/> has authenticated the caller. Agents
 /// get their own status URL, never Durable's management URLs (which carry the system key).
 /// </summary>
-public sealed class ApiFunctions(DurableApis apis, OutlookActions? outlook = null, SlackChannel? slack = null)
+public sealed class ApiFunctions(DurableApis apis, OutlookActions? outlook = null, SlackChannel? slack = null, TeamsBot? teams = null)
 {
     /// <summary><c>POST /api/actions[?wait=PT5S]</c>.</summary>
     [Function(nameof(SubmitAction))]
@@ -80,4 +81,10 @@ public sealed class ApiFunctions(DurableApis apis, OutlookActions? outlook = nul
     public async Task<IActionResult> SlackInteraction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/slack/interactions")] HttpRequest request, [DurableClient] DurableTaskClient client, FunctionContext context) =>
         await apis.For(client).SlackAsync(request, slack, context.CancellationToken);
+
+    /// <summary><c>POST /api/teams/messages</c>: the Bot Connector's token is checked by the API itself.</summary>
+    [Function(nameof(TeamsMessages))]
+    public async Task<IActionResult> TeamsMessages(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/teams/messages")] HttpRequest request, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        await apis.For(client).TeamsAsync(request, teams, context.CancellationToken);
 }

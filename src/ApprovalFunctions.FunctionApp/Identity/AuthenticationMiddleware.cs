@@ -29,6 +29,7 @@ public sealed class AuthenticationMiddleware(CallerAuthentication authentication
         nameof(PublicFunctions.UnknownEndpoint),
         nameof(ApiFunctions.OutlookAction),
         nameof(ApiFunctions.SlackInteraction),
+        nameof(ApiFunctions.TeamsMessages),
     };
 
     /// <summary>The middleware runs for HTTP-triggered functions only (not for orchestrators and activities).</summary>

@@ -1,5 +1,6 @@
 using ApprovalFunctions.Api;
 using ApprovalFunctions.Channels.Slack;
+using ApprovalFunctions.Channels.Teams;
 using ApprovalFunctions.Gateway.Identity;
 using ApprovalFunctions.Gateway.Release;
 using ApprovalFunctions.Microsoft365.Identity;
@@ -35,6 +36,10 @@ internal static class GatewayEndpoints
         // Slack signs its requests: the API checks the signature before anything else.
         api.MapPost("/slack/interactions", (HttpContext http, ApprovalsApi a, IServiceProvider services) =>
             a.SlackAsync(http.Request, services.GetService<SlackChannel>(), http.RequestAborted)).AllowAnonymous();
+
+        // The Bot Connector's token is checked by the API (the Bot Framework's keys, not a caller's issuer).
+        api.MapPost("/teams/messages", (HttpContext http, ApprovalsApi a, IServiceProvider services) =>
+            a.TeamsAsync(http.Request, services.GetService<TeamsBot>(), http.RequestAborted)).AllowAnonymous();
 
         // MCP over Streamable HTTP, authenticated like the REST API (the fallback policy); the agent is the caller.
         app.MapMcp("/mcp");

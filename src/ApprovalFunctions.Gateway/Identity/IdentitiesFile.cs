@@ -46,6 +46,10 @@ internal sealed class IdentitiesFile
     public string PersonIdOf(string objectId) =>
         People.FirstOrDefault(p => string.Equals(p.ObjectId, objectId, StringComparison.OrdinalIgnoreCase))?.Id ?? objectId;
 
+    /// <summary>The Entra object id the file gives the person with <paramref name="personId"/>, or null.</summary>
+    public string? ObjectIdOf(string personId) =>
+        People.FirstOrDefault(p => string.Equals(p.Id, personId, StringComparison.OrdinalIgnoreCase))?.ObjectId;
+
     /// <summary>The Slack links the file holds (Slack user id → the file's person id).</summary>
     public IReadOnlyDictionary<string, string> SlackLinks() =>
         People.Where(p => p.Slack is not null).ToDictionary(p => p.Slack!, p => p.Id, StringComparer.Ordinal);

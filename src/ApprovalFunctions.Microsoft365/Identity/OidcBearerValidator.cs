@@ -24,6 +24,12 @@ public sealed class OidcIssuerOptions
     /// <summary>When set, the token's <c>tid</c> claim must equal it (tenant pinning).</summary>
     public string? TenantId { get; set; }
 
+    /// <summary>
+    /// When set, the key that signed the token must carry this endorsement in the issuer's JWKS (<c>endorsements</c>,
+    /// as the Bot Framework publishes per channel, e.g. <c>msteams</c>).
+    /// </summary>
+    public string? RequiredEndorsement { get; set; }
+
     /// <summary>Only a local test issuer may be served over plain HTTP.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 
@@ -91,6 +97,8 @@ public enum BearerFailure
     WrongTenant,
     /// <summary>The issuer's metadata could not be fetched.</summary>
     MetadataUnavailable,
+    /// <summary>The signing key is not endorsed for the required channel.</summary>
+    NotEndorsed,
     /// <summary>Anything else the validator refused.</summary>
     Invalid,
 }
@@ -185,6 +193,8 @@ public class OidcBearerValidator
                 SecurityTokenInvalidAudienceException => Fail(BearerFailure.WrongAudience, "the token is for another audience"),
                 SecurityTokenExpiredException => Fail(BearerFailure.Expired, "the token has expired"),
                 SecurityTokenNotYetValidException => Fail(BearerFailure.NotYetValid, "the token is not valid yet"),
+                SecurityTokenInvalidSigningKeyException when _options.RequiredEndorsement is not null =>
+                    Fail(BearerFailure.NotEndorsed, $"the token's signing key is not endorsed for {_options.RequiredEndorsement}"),
                 _ => Fail(BearerFailure.Invalid, "the token is not valid: " + LogText.Sanitize(result.Exception?.GetType().Name, 80)),
             };
         }
@@ -212,11 +222,40 @@ public class OidcBearerValidator
             ValidateIssuerSigningKey = true,
             ClockSkew = _options.ClockSkew,
             TryAllIssuerSigningKeys = false,
+            IssuerSigningKeyValidator = _options.RequiredEndorsement is null ? null : Endorsed(configuration, _options.RequiredEndorsement),
             NameClaimType = "name",
             RoleClaimType = "roles",
         };
         return _handler.ValidateTokenAsync(token, parameters);
     }
+
+    /// <summary>
+    /// A key validator that accepts only keys the issuer's JWKS lists with <paramref name="endorsement"/> among their
+    /// <c>endorsements</c> (matched by key id: the resolved key may be a converted copy without the JWKS's extra members).
+    /// </summary>
+    private static IssuerSigningKeyValidator Endorsed(OpenIdConnectConfiguration configuration, string endorsement)
+    {
+        var endorsed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonWebKey key in configuration.JsonWebKeySet?.Keys ?? [])
+        {
+            if (key.Kid is not null && key.AdditionalData.TryGetValue("endorsements", out object? value) && Strings(value).Contains(endorsement, StringComparer.OrdinalIgnoreCase))
+            {
+                endorsed.Add(key.Kid);
+            }
+        }
+
+        return (key, _, _) => key?.KeyId is string kid && endorsed.Contains(kid)
+            ? true
+            : throw new SecurityTokenInvalidSigningKeyException("The signing key is not endorsed for the channel.");
+    }
+
+    private static IEnumerable<string> Strings(object? value) => value switch
+    {
+        System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Array } array => array.EnumerateArray().Select(e => e.ToString()),
+        string one => [one],
+        System.Collections.IEnumerable list => list.Cast<object?>().Select(e => e?.ToString() ?? string.Empty),
+        _ => [],
+    };
 
     /// <summary>Lifetime against the injected clock (hosts pass the system clock; tests pass their own).</summary>
     private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)

@@ -3,6 +3,7 @@ using ApprovalFunctions.FunctionApp.Tests.Support;
 using ApprovalFunctions.Microsoft365.Directory;
 using ApprovalFunctions.Tests.Contract;
 using ApprovalFunctions.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ApprovalFunctions.FunctionApp.Tests.Contract;
 
@@ -15,6 +16,8 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 {
     private FunctionsHttpHost _app = null!;
     private FakeSlack _slack = null!;
+    private FakeBotConnector _teams = null!;
+    private LocalOpenIdIssuer _botFramework = null!;
 
     public override string Name => "functions";
 
@@ -28,6 +31,10 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
 
     internal override FakeSlack Slack => _slack;
 
+    internal override FakeBotConnector Teams => _teams;
+
+    internal override LocalOpenIdIssuer BotFramework => _botFramework;
+
     public override TimeProvider Clock => TimeProvider.System;
 
     public override string ReceiptIssuer => "http://localhost:7071";
@@ -35,13 +42,19 @@ public sealed class FunctionsContractHost : ContractHostBase, IAsyncLifetime
     public async Task InitializeAsync()
     {
         _slack = await FakeSlack.StartAsync(ContractWorld.SlackUsers);
-        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines, Audience, ContractWorld.SlackSettings(_slack));
+        _teams = await FakeBotConnector.StartAsync();
+        _botFramework = await LocalOpenIdIssuer.StartBotFrameworkAsync();
+        _app = await FunctionsHttpHost.StartAsync(ContractWorld.Policy, new WorldDirectory(), ContractWorld.Machines, Audience,
+            issuer => new Dictionary<string, string?>([.. ContractWorld.SlackSettings(_slack), .. ContractWorld.TeamsSettings(_teams, _botFramework, issuer.TenantId)]),
+            services => services.AddSingleton(new ApprovalFunctions.Channels.Teams.TeamsBotCredential(FakeBotConnector.Credential)));
     }
 
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
         await _slack.DisposeAsync();
+        await _teams.DisposeAsync();
+        await _botFramework.DisposeAsync();
     }
 
     /// <summary>The contract world's people and groups as the directory (Entra through Graph in production).</summary>
@@ -79,5 +92,7 @@ public sealed class FunctionsClientContract(FunctionsContractHost host) : Client
 public sealed class FunctionsMcpContract(FunctionsContractHost host) : McpContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsSlackContract(FunctionsContractHost host) : SlackContract(host), IClassFixture<FunctionsContractHost>;
+
+public sealed class FunctionsTeamsContract(FunctionsContractHost host) : TeamsContract(host), IClassFixture<FunctionsContractHost>;
 
 public sealed class FunctionsProxyContract(FunctionsContractHost host) : ProxyContract(host), IClassFixture<FunctionsContractHost>;

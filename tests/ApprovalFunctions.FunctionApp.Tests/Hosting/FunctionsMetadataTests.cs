@@ -46,6 +46,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("ListApprovals", "get", "api/approvals")]
     [InlineData("OutlookAction", "post", "api/outlook/{id}")]
     [InlineData("SlackInteraction", "post", "api/slack/interactions")]
+    [InlineData("TeamsMessages", "post", "api/teams/messages")]
     [InlineData("ReceiptKeys", "get", "api/receipts/keys")]
     [InlineData("OpenApi", "get", "api/openapi.json")]
     [InlineData("Health", "get", "healthz")]

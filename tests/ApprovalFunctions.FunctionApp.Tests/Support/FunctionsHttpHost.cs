@@ -105,7 +105,7 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
     /// </summary>
     public static async Task<FunctionsHttpHost> StartAsync(
         string? policies = null, IDirectoryLookup? directory = null, IEnumerable<(string Id, string Role, string Key)>? apiKeys = null, string? audience = null,
-        IReadOnlyDictionary<string, string?>? extraSettings = null)
+        Func<LocalOpenIdIssuer, IReadOnlyDictionary<string, string?>>? extraSettings = null, Action<IServiceCollection>? configure = null)
     {
         LocalOpenIdIssuer issuer = await LocalOpenIdIssuer.StartAsync();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -123,7 +123,7 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
             settings[$"Approvals:ApiKeys:{index + 3}:KeyHash"] = Hash(apiKey);
         }
 
-        foreach ((string name, string? value) in extraSettings ?? new Dictionary<string, string?>())
+        foreach ((string name, string? value) in extraSettings?.Invoke(issuer) ?? new Dictionary<string, string?>())
         {
             settings[name] = value;
         }
@@ -143,6 +143,7 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
         services.AddSingleton<IDeliveryLedger>(new InMemoryDeliveryLedger());
         services.AddSingleton<IPostedMessages>(new InMemoryPostedMessages());
         services.AddSingleton<IEnumerable<IApprovalNotifier>>(sp => [new PortalInboxNotifier(), .. ChannelRegistration.Notifiers(sp)]);
+        configure?.Invoke(services);
         ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         File.Delete(policy); // loaded once, at start-up
 

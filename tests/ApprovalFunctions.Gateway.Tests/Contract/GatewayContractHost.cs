@@ -2,6 +2,7 @@ using System.Text;
 using ApprovalFunctions.Gateway.Tests.Support;
 using ApprovalFunctions.Tests.Contract;
 using ApprovalFunctions.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ApprovalFunctions.Gateway.Tests.Contract;
 
@@ -16,6 +17,8 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
     private HttpClient _client = null!;
     private LocalOpenIdIssuer _entra = null!;
     private FakeSlack _slack = null!;
+    private FakeBotConnector _teams = null!;
+    private LocalOpenIdIssuer _botFramework = null!;
 
     public override string Name => "gateway";
 
@@ -28,6 +31,10 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
     internal override LocalOpenIdIssuer Entra => _entra;
 
     internal override FakeSlack Slack => _slack;
+
+    internal override FakeBotConnector Teams => _teams;
+
+    internal override LocalOpenIdIssuer BotFramework => _botFramework;
 
     public override TimeProvider Clock => _gateway.Clock;
 
@@ -44,8 +51,10 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
         await File.WriteAllTextAsync(identities, IdentitiesYaml());
         _entra = await LocalOpenIdIssuer.StartAsync();
         _slack = await FakeSlack.StartAsync(ContractWorld.SlackUsers);
+        _teams = await FakeBotConnector.StartAsync();
+        _botFramework = await LocalOpenIdIssuer.StartBotFrameworkAsync();
         _gateway = new GatewayFactory(
-            new Dictionary<string, string?>(ContractWorld.SlackSettings(_slack))
+            new Dictionary<string, string?>([.. ContractWorld.SlackSettings(_slack), .. ContractWorld.TeamsSettings(_teams, _botFramework, _entra.TenantId)])
             {
                 ["Gateway:IdentitiesPath"] = identities,
                 ["Identity:Issuers:0:MetadataAddress"] = _entra.MetadataAddress,
@@ -53,7 +62,8 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
                 ["Identity:Issuers:0:Audiences:0"] = Audience,
                 ["Identity:Issuers:0:RequireHttpsMetadata"] = "false",
             },
-            policies: policy);
+            policies: policy,
+            services: s => s.AddSingleton(new ApprovalFunctions.Channels.Teams.TeamsBotCredential(FakeBotConnector.Credential)));
         _client = _gateway.CreateClient();
     }
 
@@ -70,6 +80,8 @@ public sealed class GatewayContractHost : ContractHostBase, IAsyncLifetime
         await _gateway.DisposeAsync();
         await _entra.DisposeAsync();
         await _slack.DisposeAsync();
+        await _teams.DisposeAsync();
+        await _botFramework.DisposeAsync();
         _files.Dispose();
     }
 
@@ -117,5 +129,7 @@ public sealed class GatewayClientContract(GatewayContractHost host) : ClientCont
 public sealed class GatewayMcpContract(GatewayContractHost host) : McpContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewaySlackContract(GatewayContractHost host) : SlackContract(host), IClassFixture<GatewayContractHost>;
+
+public sealed class GatewayTeamsContract(GatewayContractHost host) : TeamsContract(host), IClassFixture<GatewayContractHost>;
 
 public sealed class GatewayProxyContract(GatewayContractHost host) : ProxyContract(host), IClassFixture<GatewayContractHost>;
