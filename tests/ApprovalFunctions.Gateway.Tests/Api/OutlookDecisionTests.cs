@@ -22,6 +22,8 @@ public sealed partial class OutlookDecisionTests : IAsyncLifetime
     private const string Mailbox = "approvals@test.dev";
     private LocalOpenIdIssuer _tenant = null!;
     private FakeGraph _graph = null!;
+    private FakeBotConnector _teams = null!;
+    private LocalOpenIdIssuer _botFramework = null!;
     private GatewayFactory _gateway = null!;
 
     public async Task InitializeAsync()
@@ -29,8 +31,16 @@ public sealed partial class OutlookDecisionTests : IAsyncLifetime
         _tenant = await LocalOpenIdIssuer.StartAsync();
         _graph = await FakeGraph.StartAsync();
         _graph.On("POST", $"/v1.0/users/{Mailbox}/sendMail", new FakeGraph.Answer(202));
+        _teams = await FakeBotConnector.StartAsync();
+        _botFramework = await LocalOpenIdIssuer.StartBotFrameworkAsync();
         _gateway = new GatewayFactory(new Dictionary<string, string?>
         {
+            // The Teams bot too: a decision taken in Outlook must reach its cards.
+            ["TeamsBot:AppId"] = "0b7f3c1e-2d4a-4e59-8a61-5c3d2e1f0a9b",
+            ["TeamsBot:TenantId"] = _tenant.TenantId,
+            ["TeamsBot:ServiceUrl"] = _teams.ServiceUrl,
+            ["TeamsBot:OpenIdMetadata"] = _botFramework.MetadataAddress,
+            ["TeamsBot:Issuer"] = _botFramework.Issuer,
             ["Gateway:PublicBaseUrl"] = "https://approvals.test",
             ["Gateway:IdentitiesPath"] = Path.Combine(AppContext.BaseDirectory, "TestData", "identities-entra.yaml"),
             ["Microsoft365:TenantId"] = _tenant.TenantId,
@@ -40,13 +50,19 @@ public sealed partial class OutlookDecisionTests : IAsyncLifetime
             ["Microsoft365:Outlook:Mailbox"] = Mailbox,
             ["Microsoft365:Outlook:Originator"] = "prov-7d3a",
             ["Microsoft365:Outlook:AppIdUri"] = AppIdUri,
-        }, services: s => s.Replace(ServiceDescriptor.Singleton(FakeGraph.Credential)));
+        }, services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton(FakeGraph.Credential));
+            s.AddSingleton(new ApprovalFunctions.Channels.Teams.TeamsBotCredential(FakeBotConnector.Credential));
+        });
     }
 
     public async Task DisposeAsync()
     {
         _gateway.Dispose();
         await _graph.DisposeAsync();
+        await _teams.DisposeAsync();
+        await _botFramework.DisposeAsync();
         await _tenant.DisposeAsync();
     }
 
@@ -122,6 +138,26 @@ public sealed partial class OutlookDecisionTests : IAsyncLifetime
         Assert.Contains("already used", ActionStatus(replay), StringComparison.Ordinal);
         JsonObject status = await _gateway.Agent().StatusWhenAsync(id, s => s["approval"]?["requirements"]?[0]?["approvedBy"]?.AsArray().Count == 1);
         Assert.Equal("ann", status["approval"]!["requirements"]![0]!["approvedBy"]![0]!.GetValue<string>()); // oid-ann is Ann of the identities file
+    }
+
+    [Fact]
+    public async Task Press_DecidedInOutlook_UpdatesTheTeamsBotsCards()
+    {
+        (string id, var cards) = await SubmitAndCollectCardsAsync();
+        FakeBotConnector.Activity[] sent = await _teams.WaitForAsync(t => t.Activities.Where(a => a.Method == "POST" && a.Body.ToJsonString().Contains(id, StringComparison.Ordinal))
+            .ToArray() is { Length: 2 } both ? both : null, "two cards");
+
+        await PressAsync(cards["ann@test.dev"].Reject, OutlookToken("ann@test.dev"), cards["ann@test.dev"].Token, "not this week");
+
+        foreach (FakeBotConnector.Activity card in sent)
+        {
+            FakeBotConnector.Activity update = await _teams.WaitForAsync(t => t.Activities.FirstOrDefault(a => a.Method == "PUT" && a.ActivityId == card.ActivityId), "the card updated");
+            Assert.Contains("Rejected by", update.Body.ToJsonString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Action.Execute\",\"verb\":\"approve", update.Body.ToJsonString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(FakeBotConnector.Card(update)["actions"]!.AsArray(), a => a!["type"]!.GetValue<string>() == "Action.Execute");
+        }
+
+        Assert.Equal(["a:oid-ann", "a:oid-bob"], sent.Select(a => a.ConversationId).Order());
     }
 
     [Fact]
