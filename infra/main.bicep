@@ -51,6 +51,15 @@ param slackChannel string = ''
 @description('Optional: the Slack workspace (team) id T… whose interactions are taken; others are refused.')
 param slackTeamId string = ''
 
+@description('Turn on the Teams bot (an Azure Bot with the Teams channel whose endpoint is the app; README, "Teams bot").')
+param teamsBotEnabled bool = false
+
+@description('Optional: a bot app registration of your own (its secret in Key Vault as teams-bot-secret); empty = the app\'s managed identity is the bot.')
+param teamsBotAppId string = ''
+
+@description('Optional: a Teams channel conversation id (19:…@thread.tacv2) that also gets every request.')
+param teamsChannelConversationId string = ''
+
 @description('Object id of the person or pipeline running azd: may set the vault\'s secrets (postprovision creates the keys).')
 param deployerPrincipalId string = ''
 
@@ -194,7 +203,12 @@ module app 'modules/function-app.bicep' = {
       Microsoft365__Outlook__Originator: outlookOriginator
       Microsoft365__Outlook__AppIdUri: outlookAppIdUri
       Microsoft365__CardTokenKey: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=card-token-key)'
-    } : {}, slackEnabled ? union({
+    } : {}, teamsBotEnabled ? union({
+      TeamsBot__AppId: empty(teamsBotAppId) ? identity.outputs.clientId : teamsBotAppId
+      TeamsBot__TenantId: tenantId
+    }, empty(teamsBotAppId) ? {} : {
+      TeamsBot__ClientSecret: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=teams-bot-secret)'
+    }, empty(teamsChannelConversationId) ? {} : { TeamsBot__ChannelConversationId: teamsChannelConversationId }) : {}, slackEnabled ? union({
       Slack__BotToken: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=slack-bot-token)'
       Slack__SigningSecret: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=slack-signing-secret)'
     }, empty(slackChannel) ? {} : { Slack__Channel: slackChannel }, empty(slackTeamId) ? {} : { Slack__TeamId: slackTeamId }) : {}, empty(portalClientId) ? {} : {
@@ -202,6 +216,19 @@ module app 'modules/function-app.bicep' = {
       Portal__Authority: '${environment().authentication.loginEndpoint}${tenantId}'
       Portal__Scope: '${apiAudience}/Approvals.Decide'
     })
+  }
+}
+
+module bot 'modules/bot.bicep' = if (teamsBotEnabled) {
+  scope: rg
+  name: 'bot'
+  params: {
+    name: 'bot-approvals-${token}'
+    tags: tags
+    endpoint: '${app.outputs.url}/api/teams/messages'
+    tenantId: tenantId
+    appId: empty(teamsBotAppId) ? identity.outputs.clientId : teamsBotAppId
+    identityResourceId: empty(teamsBotAppId) ? identity.outputs.id : ''
   }
 }
 

@@ -34,6 +34,7 @@ public sealed partial class DeploymentContractTests(AzuriteFixture azurite) : IC
         [PortalOptions.Section] = typeof(PortalOptions),
         ["Masking"] = typeof(MaskingOptions),
         [ApprovalFunctions.Channels.Slack.SlackOptions.Section] = typeof(ApprovalFunctions.Channels.Slack.SlackOptions),
+        [ApprovalFunctions.Channels.Teams.TeamsBotOptions.Section] = typeof(ApprovalFunctions.Channels.Teams.TeamsBotOptions),
     };
 
     /// <summary>Settings the Functions host and the platform read, not the app's options.</summary>
