@@ -22,6 +22,7 @@ public abstract class SlackContract(ContractHostBase host)
         string sent = string.Concat(host.Slack.Requests.Select(r => r.Body));
         Assert.DoesNotContain("hunter2", sent, StringComparison.Ordinal);
         Assert.Contains("Fix 12 rows", toAnn.Body, StringComparison.Ordinal);
+        Assert.Contains("Asked: Ann Approver, Bob Approver", toAnn.Body, StringComparison.Ordinal);
         JsonObject value = JsonNode.Parse(Buttons(toAnn).Single(b => b["action_id"]!.GetValue<string>() == "approve")["value"]!.GetValue<string>())!.AsObject();
         Assert.Equal(id, value["a"]!.GetValue<string>());
         Assert.Equal(digest, value["d"]!.GetValue<string>());

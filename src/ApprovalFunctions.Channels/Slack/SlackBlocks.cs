@@ -38,10 +38,19 @@ public static class SlackBlocks
     /// <summary>The fallback text (notifications, screen readers): what and that it needs a decision.</summary>
     public static string Text(string headline, ReviewerView view) => Plain(headline, 100) + ": " + Plain(view.Summary, 200);
 
-    /// <summary>The request: facts, reasons, masked parameters, who is still needed, the deadline, Approve / Reject / portal.</summary>
-    public static JsonArray Request(ReviewerView view, CardContext context, string headline = "Approval needed")
+    /// <summary>
+    /// The request: facts, reasons, masked parameters, who is still needed and who is asked (<paramref name="asked"/>,
+    /// display names), the deadline, Approve / Reject / portal.
+    /// </summary>
+    public static JsonArray Request(ReviewerView view, CardContext context, string headline = "Approval needed", IReadOnlyList<string>? asked = null)
     {
         JsonArray blocks = Facts(view, context, headline);
+        if (asked is { Count: > 0 })
+        {
+            string names = string.Join(", ", asked.Take(10)) + (asked.Count > 10 ? $" and {asked.Count - 10} more" : string.Empty);
+            blocks.Add(new JsonObject { ["type"] = "context", ["elements"] = new JsonArray(PlainText(Plain("Asked: " + names, 1000))) });
+        }
+
         blocks.Add(new JsonObject
         {
             ["type"] = "actions",

@@ -36,7 +36,7 @@ public sealed class SlackNotifier(SlackApi api, SlackPeople people, SlackOptions
             NotificationKind.Escalation => "Escalated: approval needed",
             _ => "Approval needed",
         };
-        JsonArray blocks = SlackBlocks.Request(request.View, context, headline);
+        JsonArray blocks = SlackBlocks.Request(request.View, context, headline, [.. request.Notification.Recipients.Select(p => p.DisplayName ?? p.Id)]);
         string text = SlackBlocks.Text(headline, request.View);
         var deliveries = new List<Delivery>();
         foreach (Person recipient in request.Notification.Recipients)
