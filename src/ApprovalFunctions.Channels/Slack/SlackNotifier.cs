@@ -25,6 +25,8 @@ public sealed class SlackNotifier(SlackApi api, SlackPeople people, SlackOptions
     /// <inheritdoc cref="IApprovalNotifier.Channel" />
     public string Channel => Name;
 
+    private readonly ChatDeliveries _deliveries = new(Name, ledger, messages);
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<Delivery>> NotifyAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
@@ -38,80 +40,36 @@ public sealed class SlackNotifier(SlackApi api, SlackPeople people, SlackOptions
         };
         JsonArray blocks = SlackBlocks.Request(request.View, context, headline, [.. request.Notification.Recipients.Select(p => p.DisplayName ?? p.Id)]);
         string text = SlackBlocks.Text(headline, request.View);
+        async Task<string?> PostAsync(string? conversation, CancellationToken ct) =>
+            conversation is null ? null : (await api.PostMessageAsync(conversation, text, (JsonArray)blocks.DeepClone(), ct).ConfigureAwait(false)).ToJson();
+
         var deliveries = new List<Delivery>();
         foreach (Person recipient in request.Notification.Recipients)
         {
-            deliveries.Add(await SendAsync(request, recipient.Id, () => people.SlackUserOfAsync(recipient, cancellationToken), text, blocks, cancellationToken).ConfigureAwait(false));
+            deliveries.Add(await _deliveries.SendOnceAsync(request, recipient.Id,
+                async ct => await PostAsync(await people.SlackUserOfAsync(recipient, ct).ConfigureAwait(false), ct).ConfigureAwait(false),
+                "no Slack account for this person", cancellationToken).ConfigureAwait(false));
         }
 
         if (options.Channel is string channel)
         {
-            deliveries.Add(await SendAsync(request, ChannelRecipient, () => Task.FromResult<string?>(channel), text, blocks, cancellationToken).ConfigureAwait(false));
+            deliveries.Add(await _deliveries.SendOnceAsync(request, ChannelRecipient, ct => PostAsync(channel, ct), "no channel", cancellationToken).ConfigureAwait(false));
         }
 
         return deliveries;
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<PostedMessage>> UpdateAsync(OutcomeNotice notice, IReadOnlyList<PostedMessage> posted, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PostedMessage>> UpdateAsync(OutcomeNotice notice, IReadOnlyList<PostedMessage> posted, CancellationToken cancellationToken)
     {
         Check.NotNull(notice);
         JsonArray blocks = SlackBlocks.Settled(notice.View, notice.Context, notice.Headline);
         string text = SlackBlocks.Text(notice.Headline, notice.View);
-        var updated = new List<PostedMessage>();
-        foreach (PostedMessage message in Check.NotNull(posted))
-        {
-            if (SlackMessageRef.FromJson(message.Address) is not SlackMessageRef where)
-            {
-                updated.Add(message); // unreadable: nothing could ever update it
-                continue;
-            }
-
-            try
-            {
-                await api.UpdateMessageAsync(where, text, (JsonArray)blocks.DeepClone(), cancellationToken).ConfigureAwait(false);
-                updated.Add(message);
-            }
-            catch (ChannelException ex) when (ex.Error is "message_not_found" or "channel_not_found" or "cant_update_message" or "is_archived")
-            {
-                updated.Add(message); // gone or frozen for good: nothing left to update
-            }
-            catch (Exception ex) when (ex is ChannelException or HttpRequestException)
-            {
-                // Left for the next run.
-            }
-        }
-
-        return updated;
-    }
-
-    private async Task<Delivery> SendAsync(ApprovalRequest request, string recipient, Func<Task<string?>> address, string text, JsonArray blocks, CancellationToken cancellationToken)
-    {
-        string key = DeliveryKeys.For(request.ActionId, request.Notification.Round, Channel, recipient);
-        if (await ledger.WasDeliveredAsync(key, cancellationToken).ConfigureAwait(false))
-        {
-            return new Delivery(recipient, Channel, true, "sent before");
-        }
-
-        try
-        {
-            if (await address().ConfigureAwait(false) is not string conversation)
-            {
-                return new Delivery(recipient, Channel, false, "no Slack account for this person");
-            }
-
-            SlackMessageRef posted = await api.PostMessageAsync(conversation, text, (JsonArray)blocks.DeepClone(), cancellationToken).ConfigureAwait(false);
-            await messages.AddAsync(new PostedMessage(request.ActionId, Channel, $"{request.Notification.Round}/{recipient}", posted.ToJson()), cancellationToken).ConfigureAwait(false);
-            await ledger.RecordAsync(key, cancellationToken).ConfigureAwait(false);
-            return new Delivery(recipient, Channel, true, "sent");
-        }
-        catch (ChannelException ex)
-        {
-            return new Delivery(recipient, Channel, false, ex.Message);
-        }
-        catch (HttpRequestException ex)
-        {
-            return new Delivery(recipient, Channel, false, "slack unreachable: " + LogText.Sanitize(ex.Message, 160));
-        }
+        return ChatDeliveries.UpdateEachAsync(posted,
+            (message, ct) => api.UpdateMessageAsync(SlackMessageRef.FromJson(message.Address) ?? throw new ChannelException(Name, ChatDeliveries.UnreadableAddress),
+                text, (JsonArray)blocks.DeepClone(), ct),
+            // Gone or frozen for good: nothing left to update.
+            ex => ex.Error is "message_not_found" or "channel_not_found" or "cant_update_message" or "is_archived",
+            cancellationToken);
     }
 }

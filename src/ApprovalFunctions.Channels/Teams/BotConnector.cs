@@ -64,6 +64,9 @@ public class BotConnector
         _options = new TeamsBotOptions();
     }
 
+    /// <summary>The error of an update asked for a message sent through another service URL (never called).</summary>
+    public const string OtherService = "sent_through_another_service";
+
     /// <summary>The service URL the bot sends through.</summary>
     public Uri ServiceUrl => new(_options.ServiceUrl.EndsWith('/') ? _options.ServiceUrl : _options.ServiceUrl + "/");
 
@@ -95,7 +98,7 @@ public class BotConnector
         Check.NotNull(message);
         if (!string.Equals(new Uri(message.ServiceUrl).Authority, ServiceUrl.Authority, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ChannelException("teams", "the message was sent through another service URL", operation: "update");
+            throw new ChannelException("teams", OtherService, operation: "update");
         }
 
         activity["id"] = message.ActivityId;

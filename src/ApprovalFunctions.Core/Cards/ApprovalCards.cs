@@ -55,14 +55,7 @@ public static class ApprovalCards
         Check.NotNullOrWhiteSpace(outlook.Originator);
         Check.NotNullOrWhiteSpace(outlook.CardToken);
         JsonArray body = Body(view, context, "Approval needed");
-        body.Add(new JsonObject
-        {
-            ["type"] = "Input.Text",
-            ["id"] = "comment",
-            ["isMultiline"] = true,
-            ["placeholder"] = "Comment (required to reject)",
-            ["maxLength"] = 2000,
-        });
+        body.Add(CommentInput());
         JsonObject card = Card("1.0", body,
         [
             Http("Approve", outlook, "approve"),
@@ -119,25 +112,14 @@ public static class ApprovalCards
             body.Insert(1, Text(CardText.Escape(teams.Notice, 300), weight: "Bolder"));
         }
 
-        body.Add(new JsonObject
-        {
-            ["type"] = "Input.Text",
-            ["id"] = "comment",
-            ["isMultiline"] = true,
-            ["placeholder"] = "Comment (required to reject)",
-            ["maxLength"] = 2000,
-        });
+        body.Add(CommentInput());
         JsonObject card = Card("1.5", body,
         [
             Execute("Approve", TeamsVerbs.Approve, context.ActionId, teams.ActionDigest, style: "positive"),
             Execute("Reject", TeamsVerbs.Reject, context.ActionId, teams.ActionDigest, style: "destructive"),
             OpenUrl("Review in portal", context.ReviewUrl),
         ]);
-        card["refresh"] = new JsonObject
-        {
-            ["action"] = Execute(null, TeamsVerbs.Refresh, context.ActionId, teams.ActionDigest),
-            ["userIds"] = new JsonArray([.. teams.RefreshUserIds.Take(60).Select(id => (JsonNode)JsonValue.Create(id))]),
-        };
+        card["refresh"] = Refresh(context.ActionId, teams);
         card["msteams"] = new JsonObject { ["width"] = "Full" };
         return card;
     }
@@ -155,11 +137,7 @@ public static class ApprovalCards
         JsonObject card = Card("1.5", Body(view, context, headline), [OpenUrl("Open in portal", context.ReviewUrl)]);
         if (refresh is not null)
         {
-            card["refresh"] = new JsonObject
-            {
-                ["action"] = Execute(null, TeamsVerbs.Refresh, context.ActionId, refresh.ActionDigest),
-                ["userIds"] = new JsonArray([.. refresh.RefreshUserIds.Take(60).Select(id => (JsonNode)JsonValue.Create(id))]),
-            };
+            card["refresh"] = Refresh(context.ActionId, refresh);
         }
 
         card["msteams"] = new JsonObject { ["width"] = "Full" };
@@ -333,6 +311,22 @@ public static class ApprovalCards
         ["headers"] = new JsonArray(
             new JsonObject { ["name"] = "Content-Type", ["value"] = "text/plain" },
             new JsonObject { ["name"] = CardTokenHeader, ["value"] = outlook.CardToken }),
+    };
+
+    private static JsonObject CommentInput() => new()
+    {
+        ["type"] = "Input.Text",
+        ["id"] = "comment",
+        ["isMultiline"] = true,
+        ["placeholder"] = "Comment (required to reject)",
+        ["maxLength"] = 2000,
+    };
+
+    /// <summary>Teams asks the bot for each listed viewer's own card when they see it (at most 60 ids, Teams' limit).</summary>
+    private static JsonObject Refresh(string actionId, TeamsCardAction teams) => new()
+    {
+        ["action"] = Execute(null, TeamsVerbs.Refresh, actionId, teams.ActionDigest),
+        ["userIds"] = new JsonArray([.. teams.RefreshUserIds.Take(60).Select(id => (JsonNode)JsonValue.Create(id))]),
     };
 
     private static JsonObject Execute(string? title, string verb, string actionId, string digest, string? style = null)

@@ -95,12 +95,50 @@ public class ApprovalCardsTests
         Assert.DoesNotContain("Action.Submit", card.ToJsonString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TeamsActionable_Card_IsVersion15WithExecuteButtonsBoundToTheDigestAndARefreshForTheApprovers()
+    {
+        string[] viewers = [.. Enumerable.Range(0, 70).Select(i => $"oid-{i}")];
+
+        JsonObject card = ApprovalCards.TeamsActionable(View(), Context(), new TeamsCardAction("sha256:abc", viewers, Notice: "Your decision was not taken: *late*"));
+
+        Assert.Equal("1.5", card["version"]!.GetValue<string>());
+        JsonObject[] executes = [.. card["actions"]!.AsArray().Select(a => a!.AsObject()).Where(a => a["type"]!.GetValue<string>() == "Action.Execute")];
+        Assert.Equal(["approve", "reject"], executes.Select(a => a["verb"]!.GetValue<string>()));
+        Assert.All(executes, a => Assert.Equal(Context().ActionId, a["data"]!["actionId"]!.GetValue<string>()));
+        Assert.All(executes, a => Assert.Equal("sha256:abc", a["data"]!["actionDigest"]!.GetValue<string>()));
+        Assert.Equal("auto", executes[1]["associatedInputs"]!.GetValue<string>());
+        Assert.Contains(card["body"]!.AsArray(), e => e!["type"]!.GetValue<string>() == "Input.Text" && e["id"]!.GetValue<string>() == "comment");
+        Assert.Equal("refresh", card["refresh"]!["action"]!["verb"]!.GetValue<string>());
+        Assert.Equal(60, card["refresh"]!["userIds"]!.AsArray().Count); // Teams refreshes for at most 60 users
+        Assert.Equal("Your decision was not taken: \\*late\\*", card["body"]![1]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void TeamsOutcome_Card_HasNoExecuteButtonsAndARefreshOnlyWhenAsked()
+    {
+        JsonObject settled = ApprovalCards.TeamsOutcome(View(), Context(), "Approved by Ann");
+        JsonObject pending = ApprovalCards.TeamsOutcome(View(), Context(), "You approved", new TeamsCardAction("sha256:abc", ["oid-1"]));
+
+        Assert.DoesNotContain("Action.Execute", settled.ToJsonString(), StringComparison.Ordinal);
+        Assert.Null(settled["refresh"]);
+        Assert.Equal("Approved by Ann", settled["body"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(["oid-1"], pending["refresh"]!["userIds"]!.AsArray().Select(u => u!.GetValue<string>()));
+        Assert.DoesNotContain(pending["actions"]!.AsArray(), a => a!["type"]!.GetValue<string>() == "Action.Execute");
+    }
+
     [Theory]
     [InlineData("outlook")]
     [InlineData("teams")]
+    [InlineData("teams-bot")]
     public void Cards_ShowTheFactsApproversNeed(string channel)
     {
-        JsonObject card = channel == "outlook" ? ApprovalCards.Outlook(View(), Context("pia"), Outlook) : ApprovalCards.Teams(View(), Context("pia"));
+        JsonObject card = channel switch
+        {
+            "outlook" => ApprovalCards.Outlook(View(), Context("pia"), Outlook),
+            "teams" => ApprovalCards.Teams(View(), Context("pia")),
+            _ => ApprovalCards.TeamsActionable(View(), Context("pia"), new TeamsCardAction("sha256:abc", [])),
+        };
         Dictionary<string, string> facts = card["body"]!.AsArray().Single(e => e!["type"]!.GetValue<string>() == "FactSet")!["facts"]!.AsArray()
             .ToDictionary(f => f!["title"]!.GetValue<string>(), f => f!["value"]!.GetValue<string>());
         string text = string.Join("\n", card["body"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "TextBlock").Select(e => e!["text"]!.GetValue<string>()));
@@ -121,9 +159,15 @@ public class ApprovalCardsTests
     [Theory]
     [InlineData("outlook")]
     [InlineData("teams")]
+    [InlineData("teams-bot")]
     public void Cards_NeverCarryTheMaskedValues(string channel)
     {
-        string json = (channel == "outlook" ? ApprovalCards.Outlook(View(), Context(), Outlook) : ApprovalCards.Teams(View(), Context())).ToJsonString();
+        string json = (channel switch
+        {
+            "outlook" => ApprovalCards.Outlook(View(), Context(), Outlook),
+            "teams" => ApprovalCards.Teams(View(), Context()),
+            _ => ApprovalCards.TeamsActionable(View(), Context(), new TeamsCardAction("sha256:abc", [])),
+        }).ToJsonString();
 
         Assert.DoesNotContain("dana.smith@contoso.com", json, StringComparison.Ordinal);
         Assert.DoesNotContain("4242 4242 4242 4242", json, StringComparison.Ordinal);

@@ -29,6 +29,38 @@ public class DecidedCardTests
     }
 
     [Fact]
+    public void OutcomeHeadline_Pending_SaysApprovalIsNeeded()
+    {
+        var h = new ProcessHarness(ProcessHarness.Policies);
+        h.Run();
+
+        Assert.Equal("Approval needed", ApprovalCards.OutcomeHeadline(h.Process.State));
+    }
+
+    [Fact]
+    public void OutcomeHeadline_ApprovedByBothGroups_NamesEachApproverOnce()
+    {
+        var h = new ProcessHarness(ProcessHarness.Policies);
+        h.Run();
+        h.Decide("owner-ann");
+        h.Decide("owner-ann"); // the same decision again: named once
+        h.Decide("dba-dan");
+
+        Assert.Equal("Approved by owner-ann, dba-dan", ApprovalCards.OutcomeHeadline(h.Process.State));
+    }
+
+    [Fact]
+    public void OutcomeHeadline_Rejected_NamesWhoRejected()
+    {
+        var h = new ProcessHarness(ProcessHarness.Policies);
+        h.Run();
+        h.Decide("owner-ann");
+        h.Decide("owner-bob", ApprovalChoice.Reject, comment: "not now");
+
+        Assert.Equal("Rejected by owner-bob", ApprovalCards.OutcomeHeadline(h.Process.State));
+    }
+
+    [Fact]
     public void For_PendingState_TakesDeadlineAndTallyFromTheState()
     {
         var h = new ProcessHarness(ProcessHarness.Policies);
