@@ -23,6 +23,7 @@ internal sealed class FakeSlack : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, string> _emails = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _throttled = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _answers = new(StringComparer.Ordinal);
     private LocalHttpServer _server = null!;
     private long _ts = 1_700_000_000;
@@ -61,6 +62,9 @@ internal sealed class FakeSlack : IAsyncDisposable
 
     /// <summary>Every raw request, for checks over the bytes sent.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _server.Requests];
+
+    /// <summary>The next <paramref name="times"/> calls of <paramref name="method"/> answer <c>ok: false</c> with <c>internal_error</c> (Slack having a bad minute).</summary>
+    public void Fail(string method, int times) => _failing[method] = times;
 
     /// <summary>The next <paramref name="times"/> calls of <paramref name="method"/> answer 429 with <c>Retry-After: 1</c>.</summary>
     public void Throttle(string method, int times) => _throttled[method] = times;
@@ -172,6 +176,12 @@ internal sealed class FakeSlack : IAsyncDisposable
             _throttled[method] = left - 1;
             context.Response.Headers.RetryAfter = "1";
             return Reply(context, 429, new JsonObject { ["ok"] = false, ["error"] = "ratelimited" });
+        }
+
+        if (_failing.TryGetValue(method, out int failures) && failures > 0)
+        {
+            _failing[method] = failures - 1;
+            return Reply(context, 200, new JsonObject { ["ok"] = false, ["error"] = "internal_error" });
         }
 
         JsonObject args = ToCall(request).Args;

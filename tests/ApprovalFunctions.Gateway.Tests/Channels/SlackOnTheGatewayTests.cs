@@ -59,6 +59,35 @@ public sealed class SlackOnTheGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sweeper_SlackFailingWhenTheActionIsDecided_UpdatesTheMessagesOnceItIsBack()
+    {
+        using var gateway = new GatewayFactory(Settings(Path.Combine(AppContext.BaseDirectory, "dev-identities.yaml")));
+        using HttpClient agent = gateway.Agent("dev-etl-agent-key");
+        (_, JsonObject submitted) = await agent.SubmitAsync(Support.Api.ProdWrite, wait: "PT0S");
+        string id = submitted["id"]!.GetValue<string>();
+        await MessageAsync(id, "UANN");
+        await MessageAsync(id, "UBOB");
+        _slack.Fail("chat.update", 2);
+
+        using HttpClient ann = await gateway.PersonAsync("ann");
+        JsonObject pending = await agent.StatusWhenAsync(id, s => s["status"]?.GetValue<string>() == "pendingApproval");
+        await ann.DecideAsync(id, pending["actionDigest"]!.GetValue<string>(), "reject", "not this one");
+        await agent.StatusWhenAsync(id, s => s["finished"]!.GetValue<bool>());
+        await _slack.WaitForAsync(s => s.Requests.Count(r => r.Path == "/api/chat.update") >= 2 ? s : null, "the two failed updates");
+        await Task.Delay(200);
+        int failed = _slack.Requests.Count(r => r.Path == "/api/chat.update");
+
+        // Slack is back; the sweeper tries again once its pause (5 s after a first failure) has passed.
+        gateway.Clock.Advance(TimeSpan.FromMinutes(1));
+        gateway.Service<ApprovalFunctions.Gateway.Channels.OutcomeSignal>().Wake();
+        IReadOnlyList<FakeSlack.Call> updates = await _slack.WaitForAsync(s => s.CallsFor("chat.update", id) is { Count: >= 4 } u ? u : null, "the updates after Slack came back");
+
+        Assert.Equal(2, failed);
+        Assert.All(updates.Skip(2), u => Assert.Contains("Rejected by Ann", u.Body, StringComparison.Ordinal));
+        Assert.Equal(["DUANN", "DUBOB"], updates.Skip(2).Select(u => u.Args["channel"]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
     public void IdentitiesFile_SlackIdUsedTwice_IsRefusedNamingIt()
     {
         using var files = new TempDirectory();
