@@ -77,9 +77,7 @@ public sealed partial class ApprovalsApi
     private async Task<ApiResponse> OutlookCardAsync(string id, DecisionReceived decision, CancellationToken cancellationToken)
     {
         ActionSnapshot action = (await backend.FindAsync(id, cancellationToken).ConfigureAwait(false))!;
-        ProcessState after = action.State.DecisionIds.Contains(decision.DecisionId, StringComparer.Ordinal)
-            ? action.State
-            : ApprovalProcess.FromState(action.State).Apply(decision).State;
+        ProcessState after = StateAfter(action, decision);
         action = action with { State = after };
         string card = ApprovalCards.OutlookOutcome(Reviewer(action), CardContext.For(Settings.Review(id), after),
             ApprovalCards.DecidedHeadline(decision.Choice == ApprovalChoice.Approve, after), Settings.OutlookOriginator!).ToJsonString();

@@ -178,9 +178,7 @@ public sealed partial class ApprovalsApi
         }
 
         DecisionReceived decision = outcome.Decision!;
-        ProcessState after = action.State.DecisionIds.Contains(decision.DecisionId, StringComparer.Ordinal)
-            ? action.State
-            : ApprovalProcess.FromState(action.State).Apply(decision).State;
+        ProcessState after = StateAfter(action, decision);
         return SlackSettled(action with { State = after }, ApprovalCards.DecidedHeadline(decision.Choice == ApprovalChoice.Approve, after));
     }
 

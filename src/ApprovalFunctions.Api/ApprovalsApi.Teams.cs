@@ -37,10 +37,7 @@ public sealed partial class ApprovalsApi
             return problem;
         }
 
-        string authorization = request.Headers.Authorization.ToString();
-        BearerValidationResult token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await bot.Validator.ValidateAsync(authorization["Bearer ".Length..].Trim(), cancellationToken).ConfigureAwait(false)
-            : new BearerValidationResult(null, BearerFailure.Malformed, "no bearer token");
+        BearerValidationResult token = await bot.Validator.ValidateHeaderAsync(request.Headers.Authorization.ToString(), cancellationToken).ConfigureAwait(false);
         if (!token.IsValid)
         {
             ApiLog.TeamsRefused(services.Logger, token.Message);
@@ -90,7 +87,7 @@ public sealed partial class ApprovalsApi
     private async Task<JsonObject> TeamsDecideAsync(TeamsBot bot, TokenCaller caller, TeamsActivity activity, CancellationToken cancellationToken)
     {
         // The activity id keys the decision: Teams retrying an invoke is one decision.
-        string key = "teams:" + (activity.Id ?? System.Security.Cryptography.RandomNumberGenerator.GetHexString(24, lowercase: true));
+        string? key = activity.Id is null ? null : "teams:" + activity.Id;
         DecisionOutcome outcome = await DecideAsync(caller, activity.ActionId!, new DecisionBody(activity.Verb!, activity.Comment, activity.ActionDigest), key, "teams",
             cancellationToken).ConfigureAwait(false);
         if (outcome.Verdict is null)
@@ -105,9 +102,7 @@ public sealed partial class ApprovalsApi
 
         ActionSnapshot action = (await backend.FindAsync(activity.ActionId!, cancellationToken).ConfigureAwait(false))!;
         DecisionReceived decision = outcome.Decision!;
-        ProcessState after = action.State.DecisionIds.Contains(decision.DecisionId, StringComparer.Ordinal)
-            ? action.State
-            : ApprovalProcess.FromState(action.State).Apply(decision).State;
+        ProcessState after = StateAfter(action, decision);
         action = action with { State = after };
         return TeamsInvokeResponse.Card(ApprovalCards.TeamsOutcome(Reviewer(action), CardContext.For(Settings.Review(action.Id), after),
             ApprovalCards.DecidedHeadline(decision.Choice == ApprovalChoice.Approve, after), TeamsRefresh(bot, action.State)));
@@ -136,7 +131,7 @@ public sealed partial class ApprovalsApi
         }
 
         string headline = state.Status != ProcessStatus.PendingApproval ? ApprovalCards.OutcomeHeadline(state)
-            : state.Votes.Any(v => v.Approver.Id == caller.Id) ? "You approved this request. Waiting for the other approvers."
+            : state.Votes.Any(v => v.Approver.Id == caller.Id) ? ApprovalCards.DecidedHeadline(approved: true, state)
             : "Approval needed (you cannot decide this request)";
         return TeamsInvokeResponse.Card(ApprovalCards.TeamsOutcome(view, context, notice is null ? headline : notice + " " + headline,
             state.Status == ProcessStatus.PendingApproval ? refresh : null));

@@ -194,6 +194,13 @@ public sealed partial class ApprovalsApi(ApprovalsBackend backend, ApiServices s
         return new DecisionOutcome(response, verdict, decision, verdict.Message);
     }
 
+    /// <summary>
+    /// The state <paramref name="decision"/> (just taken) leads to: the stored state when the host applied it already,
+    /// else the state it will have once it does (every channel's answer shows where the request stands after a press).
+    /// </summary>
+    private static ProcessState StateAfter(ActionSnapshot action, DecisionReceived decision) =>
+        action.State.DecisionIds.Contains(decision.DecisionId, StringComparer.Ordinal) ? action.State : ApprovalProcess.FromState(action.State).Apply(decision).State;
+
     /// <summary><c>POST /api/actions/{id}/cancel</c>: its agent, while it is pending; answers with the status after up to 2 s.</summary>
     public async Task<ApiResponse> CancelAsync(HttpRequest request, TokenCaller caller, string id, CancellationToken cancellationToken)
     {

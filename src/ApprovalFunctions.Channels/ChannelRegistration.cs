@@ -22,8 +22,19 @@ public static class ChannelRegistration
     /// <summary>The named <see cref="HttpClient"/> for Slack's Web API (retries 429 as <c>Retry-After</c> asks).</summary>
     public const string SlackHttpClient = "slack";
 
+    /// <summary>
+    /// Slack and the Teams bot as their settings switch them on, and <see cref="OutcomeUpdates"/> over whichever are
+    /// (with none, it updates nothing).
+    /// </summary>
+    public static IServiceCollection AddChatChannels(this IServiceCollection services, SlackOptions slack, TeamsBotOptions teams)
+    {
+        services.AddSlack(slack).AddTeamsBot(teams);
+        services.AddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
+        return services;
+    }
+
     /// <summary>Slack, when <paramref name="options"/> switches it on: the API, the people links, the notifier and the interaction endpoint's channel.</summary>
-    public static IServiceCollection AddSlack(this IServiceCollection services, SlackOptions options)
+    private static IServiceCollection AddSlack(this IServiceCollection services, SlackOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Enabled)
@@ -42,7 +53,6 @@ public static class ChannelRegistration
         services.AddSingleton<IOutcomeUpdater>(sp => sp.GetRequiredService<SlackNotifier>());
         services.AddSingleton(sp => new SlackChannel(options, sp.GetRequiredService<SlackApi>(), sp.GetRequiredService<SlackPeople>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SlackChannel>>()));
-        services.TryAddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
         return services;
     }
 
@@ -54,7 +64,7 @@ public static class ChannelRegistration
     /// and the bot endpoint's channel. The host may register its <see cref="TeamsPeople"/> first (default: people are
     /// Entra users) and a <see cref="TeamsBotCredential"/> (default: the app's secret, else the platform's identity).
     /// </summary>
-    public static IServiceCollection AddTeamsBot(this IServiceCollection services, TeamsBotOptions options)
+    private static IServiceCollection AddTeamsBot(this IServiceCollection services, TeamsBotOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Enabled)
@@ -78,7 +88,6 @@ public static class ChannelRegistration
         services.AddSingleton(sp => new TeamsBotNotifier(sp.GetRequiredService<BotConnector>(), sp.GetRequiredService<TeamsPeople>(), options, sp.GetRequiredService<IDeliveryLedger>(),
             sp.GetRequiredService<IPostedMessages>()));
         services.AddSingleton<IOutcomeUpdater>(sp => sp.GetRequiredService<TeamsBotNotifier>());
-        services.TryAddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
         return services;
     }
 

@@ -58,12 +58,11 @@ public sealed class CallerAuthentication(ApiKeyRing keys, IReadOnlyList<OidcBear
                 : new CallerAuthenticationResult(null, "api-key", "The API key is not valid.");
         }
 
-        if (authorization?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) != true)
+        if (OidcBearerValidator.BearerToken(authorization) is not string token)
         {
             return new CallerAuthenticationResult(null, null, null);
         }
 
-        string token = authorization[7..].Trim();
         BearerValidationResult? failure = null;
         foreach (OidcBearerValidator validator in validators)
         {

@@ -23,7 +23,6 @@ using Azure.Messaging.ServiceBus;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Graph;
 using Microsoft.IdentityModel.Tokens;
@@ -124,9 +123,7 @@ public static class ServiceRegistration
         }
 
         // Chat channels (Slack, the Teams bot): messages posted, then updated to the outcome by the orchestration.
-        services.AddSlack(slack);
-        services.AddTeamsBot(teams);
-        services.TryAddSingleton(sp => new OutcomeUpdates(sp.GetRequiredService<IPostedMessages>(), sp.GetServices<IOutcomeUpdater>()));
+        services.AddChatChannels(slack, teams);
         services.AddSingleton<IEnumerable<IApprovalNotifier>>(sp =>
         [
             new PortalInboxNotifier(),

@@ -69,10 +69,8 @@ public sealed class ActivitySteps(
     IReleaseSender release,
     IProcessStateStore states,
     PublicLinks links,
-    OutcomeUpdates? outcomes = null)
+    OutcomeUpdates outcomes)
 {
-    private readonly OutcomeUpdates _outcomes = outcomes ?? new OutcomeUpdates(new InMemoryPostedMessages(), []);
-
     /// <summary>The policy set's hash (for logs and status).</summary>
     public string PolicyHash => policy.Hash;
 
@@ -132,7 +130,7 @@ public sealed class ActivitySteps(
     public async Task<int> UpdateChannelsAsync(StepInput input, CancellationToken cancellationToken)
     {
         ProcessState state = CoreJson.DeserializeState(Check.NotNull(Check.NotNull(input).StateJson));
-        (_, int remaining) = await _outcomes.UpdateAsync(OutcomeNotice.Of(masker, Action(input), state, links.Review(input.ActionId)), cancellationToken).ConfigureAwait(false);
+        (_, int remaining) = await outcomes.UpdateAsync(OutcomeNotice.Of(masker, Action(input), state, links.Review(input.ActionId)), cancellationToken).ConfigureAwait(false);
         return remaining;
     }
 

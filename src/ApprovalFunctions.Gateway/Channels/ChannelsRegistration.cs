@@ -38,7 +38,6 @@ internal static class ChannelsRegistration
         if (slack.Enabled)
         {
             services.AddSingleton(sp => new SlackLinks(sp.GetRequiredService<IdentitiesFile>().SlackLinks()));
-            services.AddSlack(slack);
             services.AddSingleton<IApprovalNotifier>(sp => sp.GetRequiredService<SlackNotifier>());
         }
 
@@ -50,11 +49,10 @@ internal static class ChannelsRegistration
                 IdentitiesFile identities = sp.GetRequiredService<IdentitiesFile>();
                 return new TeamsPeople(p => identities.ObjectIdOf(p.Id), identities.PersonIdOf);
             });
-            services.AddTeamsBot(teams);
             services.AddSingleton<IApprovalNotifier>(sp => sp.GetRequiredService<TeamsBotNotifier>());
         }
 
-        return services;
+        return services.AddChatChannels(slack, teams);
     }
 }
 

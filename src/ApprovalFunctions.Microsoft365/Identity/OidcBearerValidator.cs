@@ -154,6 +154,17 @@ public class OidcBearerValidator
         _time = TimeProvider.System;
     }
 
+    /// <summary>The token of an <c>Authorization: Bearer …</c> header value; null for any other (or no) header.</summary>
+    public static string? BearerToken(string? authorization)
+    {
+        const string scheme = "Bearer ";
+        return authorization is not null && authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? authorization[scheme.Length..].Trim() : null;
+    }
+
+    /// <summary>Validates the token of an <c>Authorization</c> header value; no bearer token is <see cref="BearerFailure.Malformed"/>.</summary>
+    public virtual Task<BearerValidationResult> ValidateHeaderAsync(string? authorization, CancellationToken cancellationToken = default) =>
+        BearerToken(authorization) is string token ? ValidateAsync(token, cancellationToken) : Task.FromResult(Fail(BearerFailure.Malformed, "no bearer token"));
+
     /// <summary>Validates <paramref name="token"/>.</summary>
     public virtual async Task<BearerValidationResult> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {

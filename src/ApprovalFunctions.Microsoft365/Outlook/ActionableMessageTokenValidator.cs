@@ -43,13 +43,7 @@ public class ActionableMessageTokenValidator
     /// <summary>Validates the <c>Authorization</c> header value of an <c>Action.Http</c> request.</summary>
     public virtual async Task<ActionableMessageValidation> ValidateAsync(string? authorization, CancellationToken cancellationToken = default)
     {
-        const string scheme = "Bearer ";
-        if (authorization is null || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return new(null, "no bearer token");
-        }
-
-        BearerValidationResult result = await _tokens.ValidateAsync(authorization[scheme.Length..].Trim(), cancellationToken).ConfigureAwait(false);
+        BearerValidationResult result = await _tokens.ValidateHeaderAsync(authorization, cancellationToken).ConfigureAwait(false);
         if (result.Identity is not ClaimsIdentity identity)
         {
             return new(null, result.Message);

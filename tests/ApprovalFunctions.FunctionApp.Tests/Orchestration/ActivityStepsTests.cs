@@ -113,7 +113,8 @@ public sealed class ActivityStepsTests
             _audit,
             _sender,
             new InMemoryProcessStateStore(),
-            new PublicLinks(new Uri("https://approvals.example")));
+            new PublicLinks(new Uri("https://approvals.example")),
+            new ApprovalFunctions.Channels.Messages.OutcomeUpdates(new ApprovalFunctions.Channels.Messages.InMemoryPostedMessages(), []));
         ApprovalProcess process = ApprovalProcess.Start(action, new ProcessStart("act_1", new AgentIdentity("agent-etl", "owner-olga"), "westeurope", "mfa", T0));
         return (process, steps, new StepInput("act_1", "westeurope", string.Empty, T0, actionJson));
     }
