@@ -1,8 +1,8 @@
-using System.IO.Pipelines;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Client;
 using ApprovalFunctions.Core.Receipts;
 using ApprovalFunctions.Mcp;
+using ApprovalFunctions.Tests.Shared;
 using BenchmarkDotNet.Attributes;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -21,7 +21,7 @@ namespace ApprovalFunctions.Benchmarks;
 public class McpProxyBenchmarks
 {
     private static readonly Dictionary<string, object?> Arguments = new() { ["email"] = "dana@contoso.com", ["fields"] = new[] { "name", "orders" } };
-    private readonly List<IAsyncDisposable> _open = [];
+    private readonly InProcessMcp _mcp = new();
     private McpClient _direct = null!;
     private McpClient _proxied = null!;
 
@@ -29,20 +29,14 @@ public class McpProxyBenchmarks
     public async Task SetupAsync()
     {
         McpServerTool read = McpServerTool.Create((string email, string[] fields) => $"{email}: {string.Join(",", fields)}", new() { Name = "contact.read" });
-        _direct = await ConnectAsync(t => McpServer.Create(t, new McpServerOptions { ToolCollection = [read] }));
-        McpClient upstream = await ConnectAsync(t => McpServer.Create(t, new McpServerOptions { ToolCollection = [read] }));
+        _direct = await _mcp.ConnectAsync(t => McpServer.Create(t, new McpServerOptions { ToolCollection = [read] }));
+        McpClient upstream = await _mcp.ConnectAsync(t => McpServer.Create(t, new McpServerOptions { ToolCollection = [read] }));
         var gate = new ApprovalGate(new AllowingApprovals(), new InMemoryGateState());
-        _proxied = await ConnectAsync(t => McpProxy.CreateAsync(t, upstream, gate, new McpProxyOptions { ServerName = "crm", Wait = TimeSpan.Zero }).GetAwaiter().GetResult());
+        _proxied = await _mcp.ConnectAsync(t => McpProxy.CreateAsync(t, upstream, gate, new McpProxyOptions { ServerName = "crm", Wait = TimeSpan.Zero }));
     }
 
     [GlobalCleanup]
-    public async Task CleanupAsync()
-    {
-        foreach (IAsyncDisposable open in Enumerable.Reverse(_open))
-        {
-            await open.DisposeAsync();
-        }
-    }
+    public async Task CleanupAsync() => await _mcp.DisposeAsync();
 
     [Benchmark(Baseline = true)]
     public Task<CallToolResult> Direct() => _direct.CallToolAsync("contact.read", Arguments).AsTask();
@@ -86,18 +80,6 @@ public class McpProxyBenchmarks
         public bool IsDefault(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) => false;
 
         public bool IsAvailable(BenchmarkDotNet.Reports.Summary summary) => true;
-    }
-
-    private async Task<McpClient> ConnectAsync(Func<ITransport, McpServer> create)
-    {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        McpServer server = create(new StreamServerTransport(toServer.Reader.AsStream(), toClient.Writer.AsStream()));
-        _ = server.RunAsync();
-        McpClient client = await McpClient.CreateAsync(new StreamClientTransport(toServer.Writer.AsStream(), toClient.Reader.AsStream()));
-        _open.Add(server);
-        _open.Add(client);
-        return client;
     }
 
     /// <summary>A host that allows every action at once and whose receipts always verify (each call gets a new one).</summary>

@@ -1,7 +1,7 @@
-using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Mcp;
+using ApprovalFunctions.Tests.Shared;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -14,27 +14,12 @@ namespace ApprovalFunctions.Tests.Contract;
 /// </summary>
 public abstract class McpContract(ContractHostBase host) : IAsyncLifetime
 {
-    private readonly Pipe _toServer = new();
-    private readonly Pipe _toClient = new();
-    private readonly CancellationTokenSource _stop = new();
-    private McpServer _server = null!;
-    private Task _running = Task.CompletedTask;
+    private readonly InProcessMcp _mcp = new();
     private McpClient _client = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = ApprovalsMcpServer.Create(new StreamServerTransport(_toServer.Reader.AsStream(), _toClient.Writer.AsStream()), host.ClientFor());
-        _running = _server.RunAsync(_stop.Token);
-        _client = await McpClient.CreateAsync(new StreamClientTransport(_toServer.Writer.AsStream(), _toClient.Reader.AsStream()));
-    }
+    public async Task InitializeAsync() => _client = await _mcp.ConnectAsync(transport => ApprovalsMcpServer.Create(transport, host.ClientFor()));
 
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _stop.CancelAsync();
-        await _server.DisposeAsync();
-        _stop.Dispose();
-    }
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
 
     [Fact]
     public async Task Tools_AreTheThreeWithInputAndOutputSchemas()

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Client;
 using ApprovalFunctions.Mcp;
+using ApprovalFunctions.Tests.Shared;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -19,7 +19,7 @@ public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
 {
     private readonly ConcurrentQueue<string> _upstreamCalls = new();
     private readonly string _state = Path.Combine(Path.GetTempPath(), $"approvals-proxy-{Guid.NewGuid():N}.json");
-    private readonly List<IAsyncDisposable> _open = [];
+    private readonly InProcessMcp _mcp = new();
     private McpClient _upstream = null!;
 
     public async Task InitializeAsync()
@@ -31,16 +31,12 @@ public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
             McpServerTool.Create((string table, int rows) => Record($"write_rows {table} {rows}", $"wrote {rows} rows to {table}"), new() { Name = "write_rows", Title = "Write rows" }),
             McpServerTool.Create((string queue) => Record($"drain.quick {queue}", "drained"), new() { Name = "drain.quick" }),
         ];
-        _upstream = await ConnectAsync(transport => McpServer.Create(transport, new McpServerOptions { ToolCollection = [.. tools] }));
+        _upstream = await _mcp.ConnectAsync(transport => McpServer.Create(transport, new McpServerOptions { ToolCollection = [.. tools] }));
     }
 
     public async Task DisposeAsync()
     {
-        foreach (IAsyncDisposable open in Enumerable.Reverse(_open))
-        {
-            await open.DisposeAsync();
-        }
-
+        await _mcp.DisposeAsync();
         File.Delete(_state);
     }
 
@@ -201,26 +197,7 @@ public abstract class ProxyContract(ContractHostBase host) : IAsyncLifetime
     {
         var gate = new ApprovalGate(host.ClientFor(), new FileGateState(_state));
         var options = new McpProxyOptions { ServerName = "records", Wait = wait ?? TimeSpan.Zero, Region = ContractWorld.Region };
-        McpServer? server = null;
-        McpClient client = await ConnectAsync(transport =>
-        {
-            server = McpProxy.CreateAsync(transport, _upstream, gate, options).GetAwaiter().GetResult();
-            return server;
-        });
-        return client;
-    }
-
-    /// <summary>Runs the server <paramref name="create"/> makes over an in-process stream pair and connects a client to it.</summary>
-    private async Task<McpClient> ConnectAsync(Func<ITransport, McpServer> create)
-    {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        McpServer server = create(new StreamServerTransport(toServer.Reader.AsStream(), toClient.Writer.AsStream()));
-        _ = server.RunAsync();
-        McpClient client = await McpClient.CreateAsync(new StreamClientTransport(toServer.Writer.AsStream(), toClient.Reader.AsStream()));
-        _open.Add(server);
-        _open.Add(client);
-        return client;
+        return await _mcp.ConnectAsync(transport => McpProxy.CreateAsync(transport, _upstream, gate, options));
     }
 
     private static JsonObject Structured(CallToolResult result) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ApprovalFunctions.Gateway.Tests.Support;
+using ApprovalFunctions.Tests.Shared;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -67,13 +68,9 @@ public sealed class McpEndpointTests : IDisposable
             BaseUrl = _gateway.Server.BaseAddress, ApiKey = "test-etl-key", ReceiptIssuer = "http://gateway.test", Time = _gateway.Clock,
         });
         var gate = new ApprovalFunctions.Client.ApprovalGate(approvals);
-        var toServer = new System.IO.Pipelines.Pipe();
-        var toClient = new System.IO.Pipelines.Pipe();
-        await using ModelContextProtocol.Server.McpServer proxy = await ApprovalFunctions.Mcp.McpProxy.CreateAsync(
-            new ModelContextProtocol.Server.StreamServerTransport(toServer.Reader.AsStream(), toClient.Writer.AsStream()), upstream, gate,
-            new ApprovalFunctions.Mcp.McpProxyOptions { ServerName = "approvals", Wait = TimeSpan.Zero, Region = "westeurope" });
-        _ = proxy.RunAsync();
-        await using McpClient client = await McpClient.CreateAsync(new StreamClientTransport(toServer.Writer.AsStream(), toClient.Reader.AsStream()));
+        await using var mcp = new InProcessMcp();
+        McpClient client = await mcp.ConnectAsync(transport => ApprovalFunctions.Mcp.McpProxy.CreateAsync(transport, upstream, gate,
+            new ApprovalFunctions.Mcp.McpProxyOptions { ServerName = "approvals", Wait = TimeSpan.Zero, Region = "westeurope" }));
 
         IList<McpClientTool> tools = await client.ListToolsAsync();
         CallToolResult gated = await client.CallToolAsync("get_approval", new Dictionary<string, object?> { ["id"] = "act_000000000000000000000000" });
